@@ -1,0 +1,1 @@
+"""Intake of agency submissions: registry, dataset schemas, file reading, inbox."""

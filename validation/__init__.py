@@ -1,0 +1,1 @@
+"""Validation of submissions: checks yield error records; nothing raises."""

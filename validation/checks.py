@@ -1,0 +1,148 @@
+"""Checks that are not Great Expectations': header mapping, cell typing and
+table-level rules that need the registry or today's date. Each check yields
+error records; none raises."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ingest.registry import Registry
+from ingest.schema import DatasetSchema
+from ingest.text import fold
+from validation.cells import parse_cell
+from validation.errors import ErrorRecord, column_letter, make_error
+
+HEADER_SEARCH_ROWS = 10
+
+
+@dataclass
+class HeaderMap:
+    row: int                                  # Excel row number of the header
+    columns: dict[str, int] = field(default_factory=dict)  # field name -> column index
+
+    def letter(self, field_name: str) -> str | None:
+        index = self.columns.get(field_name)
+        return None if index is None else column_letter(index)
+
+
+def _match(schema: DatasetSchema, cell) -> str | None:
+    if cell is None:
+        return None
+    folded = fold(str(cell))
+    for f in schema.fields:
+        if folded in (fold(f.title), fold(f.name)):
+            return f.name
+    return None
+
+
+def map_header(schema: DatasetSchema, rows: list[tuple[int, list]],
+               errors: list[ErrorRecord]) -> HeaderMap | None:
+    """Find the header row among the first rows and map columns to fields."""
+    best, best_hits = None, 0
+    for number, cells in rows[:HEADER_SEARCH_ROWS]:
+        hits = len({_match(schema, c) for c in cells} - {None})
+        if hits > best_hits:
+            best, best_hits = (number, cells), hits
+    if best is None or best_hits < max(2, len(schema.fields) // 2):
+        errors.append(make_error("header-not-found", dataset_title=schema.title))
+        return None
+    number, cells = best
+    header = HeaderMap(row=number)
+    for index, cell in enumerate(cells):
+        name = _match(schema, cell)
+        letter = column_letter(index)
+        if name is None:
+            if cell is not None and str(cell).strip():
+                errors.append(make_error("extra-column", column=letter, value=str(cell).strip()))
+            continue
+        title = schema.field(name).title
+        if name in header.columns:
+            errors.append(make_error("duplicate-column", column=letter, field=name, field_title=title,
+                                     first_column=column_letter(header.columns[name])))
+            continue
+        header.columns[name] = index
+        if str(cell).strip() != title:
+            errors.append(make_error("header-recognised", column=letter, field=name,
+                                     field_title=title, value=str(cell)))
+    for f in schema.fields:
+        if f.name not in header.columns and f.required:
+            errors.append(make_error("missing-column", field=f.name, field_title=f.title))
+    return header
+
+
+def type_cells(schema: DatasetSchema, header: HeaderMap, rows: list[tuple[int, list]],
+               errors: list[ErrorRecord]) -> tuple[pd.DataFrame, set[tuple[int, str]]]:
+    """Typed frame of the data rows (blank rows dropped), plus the cells that
+    failed to parse, so later checks do not report them twice."""
+    records, failed = [], set()
+    for number, cells in rows:
+        if number <= header.row or all(c is None or str(c).strip() == "" for c in cells):
+            continue
+        record = {"__row": number}
+        for name, index in header.columns.items():
+            f = schema.field(name)
+            raw = cells[index] if index < len(cells) else None
+            value, code = parse_cell(f.type, raw)
+            if code:
+                errors.append(make_error(code, row=number, column=column_letter(index), field=name,
+                                         field_title=f.title, value=raw))
+                failed.add((number, name))
+            record[name] = value
+        records.append(record)
+    frame = pd.DataFrame.from_records(records, columns=["__row", *header.columns])
+    return frame, failed
+
+
+def check_areas(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,
+                registry: Registry) -> Iterator[ErrorRecord]:
+    for f in schema.fields:
+        if f.type != "area_name" or f.name not in frame or f.code_field not in frame:
+            continue
+        for number, name, code in frame[["__row", f.name, f.code_field]].itertuples(index=False):
+            area = registry.areas.get(code) if code else None
+            if not name or area is None or area.level != f.area_level:
+                continue
+            if registry.district_by_name(name) is not area:
+                yield make_error("area-name-mismatch", row=number, column=header.letter(f.name),
+                                 field=f.name, field_title=f.title, value=name, code=code,
+                                 expected=area.name)
+
+
+def check_period(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,
+                 today: dt.date) -> Iterator[ErrorRecord]:
+    """One file reports one period (e.g. one date and slot); no future dates."""
+    for name in schema.period_key:
+        values = frame[name].dropna() if name in frame else []
+        if len(values) == 0:
+            continue
+        expected = values.iloc[0]
+        f = schema.field(name)
+        for number, value in frame.loc[frame[name].notna(), ["__row", name]].itertuples(index=False):
+            if value != expected:
+                yield make_error("mixed-period", row=number, column=header.letter(name), field=name,
+                                 field_title=f.title, value=_show(value), expected=_show(expected))
+    for f in schema.fields:
+        if f.not_in_future and f.name in frame:
+            for number, value in frame.loc[frame[f.name].notna(), ["__row", f.name]].itertuples(index=False):
+                if value > today:
+                    yield make_error("future-date", row=number, column=header.letter(f.name),
+                                     field=f.name, field_title=f.title, value=_show(value),
+                                     today=_show(today))
+
+
+def check_coverage(schema: DatasetSchema, frame: pd.DataFrame,
+                   registry: Registry) -> Iterator[ErrorRecord]:
+    if schema.coverage != "every_district" or "district_code" not in frame:
+        return
+    present = set(frame["district_code"].dropna())
+    missing = [d for d in registry.districts if d.area_code not in present]
+    if missing and present:
+        yield make_error("missing-district",
+                         detail=", ".join(f"{d.name} ({d.area_code})" for d in missing))
+
+
+def _show(value) -> str:
+    return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value)

@@ -1,0 +1,161 @@
+"""The Great Expectations side: a suite generated from the dataset schema, run
+on typed DataFrames, and the ONE place where GX results become our error
+records (each expectation's ``meta`` names the error code it stands for)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from functools import lru_cache
+
+import pandas as pd
+
+from ingest.registry import Registry
+from ingest.schema import DatasetSchema
+from validation.errors import ErrorRecord, column_letter, make_error
+
+# GX 1.x phones home (usage analytics) unless told not to; the data centre may be air-gapped.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+RULE_PREFIX = "__rule__"
+INDEX_COLUMNS = ["__file", "__row"]
+
+
+def build_suite(schema: DatasetSchema, registry: Registry):
+    import great_expectations as gx
+    from great_expectations import expectations as gxe
+
+    suite = gx.ExpectationSuite(name=schema.name)
+    for f in schema.fields:
+        meta = {"field": f.name}
+        if f.required:
+            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+                column=f.name, meta={**meta, "code": "required"}))
+        if f.minimum is not None or f.maximum is not None:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
+                column=f.name, min_value=f.minimum, max_value=f.maximum,
+                meta={**meta, "code": "out-of-range"}))
+        if f.enum:
+            suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+                column=f.name, value_set=list(f.enum), meta={**meta, "code": "not-in-enum"}))
+        if f.type == "area_code":
+            codes = [a.area_code for a in registry.areas.values() if a.level == f.area_level]
+            suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+                column=f.name, value_set=codes, meta={**meta, "code": "unknown-area"}))
+    if schema.grain:
+        suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["__file", *schema.grain], meta={"code": "duplicate-key"}))
+    for rule in schema.rules:
+        suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+            column=RULE_PREFIX + rule.code, value_set=[True], meta={"code": "rule-violation",
+                                                                   "rule": rule.code}))
+    return suite
+
+
+@lru_cache(maxsize=1)
+def _batch_definition():
+    import great_expectations as gx
+
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    # GX draws progress bars on stderr for every validation; they only clutter task logs.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("submissions")
+    return source.add_dataframe_asset("rows").add_batch_definition_whole_dataframe("all")
+
+
+_SUITES: dict[tuple[str, int], object] = {}
+
+
+def _suite(schema: DatasetSchema, registry: Registry):
+    cache_key = (schema.name, id(registry))
+    if cache_key not in _SUITES:
+        _SUITES[cache_key] = build_suite(schema, registry)
+    return _SUITES[cache_key]
+
+
+def add_rule_columns(schema: DatasetSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    """Evaluate each cross-field rule into a boolean column GX can check.
+    Rows with a missing input pass here: the blank cell is reported on its own."""
+    frame = frame.copy()
+    for rule in schema.rules:
+        inputs = frame[list(rule.fields)]
+        complete = inputs.notna().all(axis=1)
+        result = pd.Series(True, index=frame.index, dtype=object)
+        if complete.any():
+            result[complete] = inputs[complete].astype("int64").eval(rule.expression).astype(bool)
+        frame[RULE_PREFIX + rule.code] = result
+    return frame
+
+
+def run_suite(schema: DatasetSchema, registry: Registry, frame: pd.DataFrame) -> list[dict]:
+    """Validate a frame holding the rows of one or more files (column __file).
+    Returns raw failures: {"code", "field", "file", "row", "value", "rule"}."""
+    frame = add_rule_columns(schema, frame)
+    for f in schema.fields:  # GX compares like with like; keep ints as nullable objects
+        if f.name not in frame:
+            frame[f.name] = None
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(_suite(schema, registry), result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": INDEX_COLUMNS})
+    failures = []
+    for outcome in result.results:
+        if outcome.success:
+            continue
+        config = outcome.expectation_config
+        meta = config.meta or {}
+        column = config.kwargs.get("column")
+        for hit in outcome.result.get("unexpected_index_list") or []:
+            failures.append({"code": meta["code"], "field": meta.get("field"), "rule": meta.get("rule"),
+                             "file": int(hit["__file"]), "row": int(hit["__row"]),
+                             "value": hit.get(column) if column else None})
+    return failures
+
+
+def _show(value) -> str:
+    return value.strftime("%d/%m/%Y") if isinstance(value, dt.date) else str(value)
+
+
+def to_error_records(schema: DatasetSchema, failures: list[dict], columns: dict[str, int],
+                     frame: pd.DataFrame, failed_cells: set[tuple[int, str]]) -> list[ErrorRecord]:
+    """Translate one file's GX failures into error records with Excel positions."""
+    records = []
+    by_row = frame.set_index("__row")
+    grain_seen: dict[tuple, int] = {}
+    if schema.grain and all(g in frame for g in schema.grain):
+        for number, *key in frame[["__row", *schema.grain]].itertuples(index=False):
+            grain_seen.setdefault(tuple(key), number)
+    for failure in sorted(failures, key=lambda x: (x["row"], x["code"])):
+        row, name, code = failure["row"], failure["field"], failure["code"]
+        if (row, name) in failed_cells:
+            continue  # already reported as a type error
+        letter = column_letter(columns[name]) if name in columns else None
+        title = schema.field(name).title if name else None
+        if code == "out-of-range":
+            f = schema.field(name)
+            records.append(make_error(code, row=row, column=letter, field=name, field_title=title,
+                                      value=failure["value"], minimum=f.minimum))
+        elif code == "not-in-enum":
+            records.append(make_error(code, row=row, column=letter, field=name, field_title=title,
+                                      value=failure["value"],
+                                      allowed=", ".join(schema.field(name).enum)))
+        elif code == "duplicate-key":
+            key = tuple(by_row.loc[row, list(schema.grain)])
+            first = grain_seen.get(key, row)
+            if first != row:
+                records.append(make_error(code, row=row, first_row=first,
+                                          detail=", ".join(f"{schema.field(g).title} = {_show(v)}"
+                                                           for g, v in zip(schema.grain, key))))
+        elif code == "rule-violation":
+            rule = next(r for r in schema.rules if r.code == failure["rule"])
+            one_row = by_row.loc[[row], list(rule.fields)].astype("int64")
+            left, right = rule.sides
+            detail = rule.message.format(left=int(one_row.eval(left).iloc[0]),
+                                         right=int(one_row.eval(right).iloc[0]))
+            target = rule.fields[-1]
+            records.append(make_error(code, row=row, detail=detail, field=target,
+                                      column=column_letter(columns[target])))
+        else:
+            records.append(make_error(code, row=row, column=letter, field=name, field_title=title,
+                                      value=failure["value"]))
+    return records

@@ -1,0 +1,142 @@
+"""Validate submitted files: every layer, every error at once.
+
+``validate_files`` validates a batch (one GX run per dataset for the whole
+batch, which is what makes a 730-file backfill cheap); ``validate_file`` is
+the single-file form used by ``portal validate``. Neither has side effects.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from ingest.reader import read_table
+from ingest.registry import Registry, load_registry
+from ingest.schema import DatasetSchema, all_schemas, load_schema
+from ingest.settings import TIMEZONE
+from validation import checks
+from validation.errors import ErrorRecord, make_error
+
+
+@dataclass
+class Report:
+    path: Path
+    unit: str
+    dataset: str | None
+    errors: list[ErrorRecord] = field(default_factory=list)
+    frame: pd.DataFrame | None = None          # typed rows, when the file could be read
+    header_columns: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not any(e.severity == "error" for e in self.errors)
+
+    @property
+    def rows(self) -> int:
+        return 0 if self.frame is None else len(self.frame)
+
+    def to_dict(self) -> dict:
+        order = {"error": 0, "warning": 1, "info": 2}
+        errors = sorted(self.errors, key=lambda e: (order[e.severity], e.row or 0, e.column or ""))
+        return {
+            "valid": self.valid,
+            "file": self.path.name,
+            "unit": self.unit,
+            "dataset": self.dataset,
+            "rows": self.rows,
+            "error_count": sum(e.severity == "error" for e in self.errors),
+            "warning_count": sum(e.severity == "warning" for e in self.errors),
+            "errors": [e.to_dict() for e in errors],
+        }
+
+
+@dataclass(frozen=True)
+class Request:
+    path: Path
+    unit: str
+    dataset: str | None = None
+
+
+def today_local() -> dt.date:
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def _check_unit(report: Report, registry: Registry) -> DatasetSchema | None:
+    unit = registry.unit(report.unit)
+    if unit is None:
+        report.errors.append(make_error("unit-unknown", value=report.unit))
+        return None
+    if report.dataset is None:
+        # A unit responsible for exactly one dataset need not name it.
+        own = [s for s in all_schemas().values() if unit.unit_type in s.responsible_unit_types]
+        if len(own) != 1:
+            report.errors.append(make_error("dataset-required", value=unit.unit_code,
+                                            detail=", ".join(s.name for s in own) or "chưa có"))
+            return None
+        report.dataset = own[0].name
+    try:
+        schema = load_schema(report.dataset)
+    except KeyError:
+        report.errors.append(make_error("dataset-unknown", value=report.dataset))
+        return None
+    if unit.unit_type not in schema.responsible_unit_types:
+        responsible = [u.unit_code for u in registry.units.values()
+                       if u.unit_type in schema.responsible_unit_types]
+        report.errors.append(make_error("unit-not-responsible", value=unit.unit_code,
+                                        dataset_title=schema.title, detail=", ".join(responsible)))
+        return None
+    return schema
+
+
+def _prepare(request: Request, registry: Registry, today: dt.date):
+    report = Report(Path(request.path), request.unit.strip().upper(), request.dataset)
+    schema = _check_unit(report, registry)
+    if schema is None:
+        return report, None, set()
+    table, errors = read_table(report.path)
+    report.errors.extend(errors)
+    if table is None:
+        return report, None, set()
+    header = checks.map_header(schema, table.rows, report.errors)
+    if header is None:
+        return report, None, set()
+    report.header_columns = header.columns
+    frame, failed = checks.type_cells(schema, header, table.rows, report.errors)
+    report.frame = frame
+    if frame.empty:
+        report.errors.append(make_error("no-data-rows"))
+        return report, None, failed
+    report.errors.extend(checks.check_areas(schema, header, frame, registry))
+    report.errors.extend(checks.check_period(schema, header, frame, today))
+    report.errors.extend(checks.check_coverage(schema, frame, registry))
+    return report, schema, failed
+
+
+def validate_files(requests: list[Request], *, today: dt.date | None = None,
+                   registry: Registry | None = None) -> list[Report]:
+    from validation.gx_suite import run_suite, to_error_records
+
+    registry = registry or load_registry()
+    today = today or today_local()
+    prepared = [_prepare(r, registry, today) for r in requests]
+    by_dataset: dict[str, list[int]] = {}
+    for index, (report, schema, _) in enumerate(prepared):
+        if schema is not None:
+            by_dataset.setdefault(schema.name, []).append(index)
+    for name, indexes in by_dataset.items():
+        schema = load_schema(name)
+        frames = [prepared[i][0].frame.assign(__file=i) for i in indexes]
+        failures = run_suite(schema, registry, pd.concat(frames, ignore_index=True))
+        for i in indexes:
+            report, _, failed = prepared[i]
+            mine = [f for f in failures if f["file"] == i]
+            report.errors.extend(to_error_records(schema, mine, report.header_columns,
+                                                  report.frame, failed))
+    return [report for report, _, _ in prepared]
+
+
+def validate_file(path: Path, unit: str, dataset: str | None = None, **kwargs) -> Report:
+    return validate_files([Request(Path(path), unit, dataset)], **kwargs)[0]
