@@ -1,0 +1,158 @@
+"""Ingest DAG: inbox file -> validated facts in DuckDB -> refreshed dashboards.
+
+Parse-time rule: this file is imported by the dag-processor every few seconds
+and by tests. It must not touch a database or the file system; everything
+heavy is imported and done inside the tasks.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, AssetWatcher, dag, task
+
+from ingest.settings import load_settings
+from ingest.watch import InboxTrigger
+
+log = logging.getLogger(__name__)
+
+# Path arithmetic only (no mkdir, no listing): the watcher needs the folder.
+_SETTINGS = load_settings()
+
+# Fired by the triggerer when files land in inbox/<UNIT>/ (already claimed).
+INBOX_ASSET = Asset(
+    name="portal_inbox",
+    watchers=[AssetWatcher(name="portal_inbox_watcher", trigger=InboxTrigger(str(_SETTINGS.inbox)))],
+)
+# Updated each time the serving DuckDB file is swapped. Later DAGs (reports,
+# exports) schedule on Asset("portal_serving_db"); the event's extra carries
+# the changed table names.
+SERVING_ASSET = Asset(name="portal_serving_db")
+
+DOC_MD = """
+### Nạp dữ liệu COVID-19 tỉnh Thanh Hóa (portal_ingest)
+
+**Câu chuyện của một tệp dữ liệu**
+
+1. Đơn vị (CDC, bệnh viện, TTYT huyện...) thả tệp bảng tính vào `inbox/<MÃ_ĐƠN_VỊ>/`.
+2. Trong vòng khoảng 1 giây, bộ theo dõi (`InboxTrigger` chạy trong *triggerer*) nhận
+   tệp: chuyển sang `spool/`, ghi **thời điểm tiếp nhận của máy chủ**, rồi khởi chạy DAG này.
+   Không có lịch chạy định kỳ: DAG chạy theo sự kiện.
+3. **process** – kiểm tra (định dạng, mã địa bàn, ngày, số liệu) và nạp vào kho DuckDB.
+   Tệp hợp lệ vào `archive/`; tệp lỗi vào `quarantine/` kèm báo cáo lỗi bằng tiếng Việt;
+   tệp trùng được ghi nhận là trùng, không nạp lại.
+4. **publish** – dựng lại tệp DuckDB phục vụ và thay thế nguyên tử (người xem dashboard
+   không bao giờ thấy dữ liệu dở dang). Bỏ qua khi không có dữ liệu mới.
+5. **refresh_superset** – làm mới các bảng trên Superset. Nếu Superset chưa cài hoặc
+   đang tắt, chỉ ghi cảnh báo: dữ liệu đã nạp vẫn an toàn.
+
+Mỗi lần chỉ một lượt chạy (`max_active_runs=1`) để các lượt nạp không giẫm lên nhau.
+
+---
+
+**English.** Agencies drop spreadsheets into `inbox/<UNIT>/`. The `InboxTrigger` watcher
+(in the triggerer) claims them within ~1 s — moves them to `spool/` and stamps the
+server receipt time — and emits an event on the `portal_inbox` asset, which starts this
+DAG (event-driven, no polling schedule). `process` also claims anything left in the inbox
+(e.g. dropped while the triggerer was down), then validates and loads every spooled
+submission; `publish` atomically swaps the serving DuckDB file and updates the
+`portal_serving_db` asset; `refresh_superset` refreshes Superset datasets and only warns
+when Superset is absent or unreachable.
+"""
+
+
+@dag(
+    dag_id="portal_ingest",
+    schedule=[INBOX_ASSET],
+    start_date=datetime(2021, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=DOC_MD,
+    tags=["portal", "ingest"],
+    default_args={"owner": "portal", "retries": 0},
+)
+def portal_ingest():
+    @task
+    def process() -> dict:
+        from ingest.pipeline import claim_inbox, process_spool
+        from ingest.settings import load_settings
+
+        settings = load_settings()
+        try:
+            # Catch files the watcher did not claim (triggerer down, restart gap).
+            extra = claim_inbox(settings)
+            if extra:
+                log.info("Claimed %d submission(s) left in the inbox: %s", len(extra), extra)
+        except Exception:
+            # Already-spooled files must still be loaded; the watcher keeps
+            # retrying the inbox and logs the same error.
+            log.exception("Không nhận được tệp từ inbox; vẫn xử lý các tệp đã nằm trong spool")
+        result = process_spool(settings)
+        log.info(
+            "loaded=%s duplicate=%s rejected=%s datasets=%s",
+            result.get("loaded"),
+            result.get("duplicate"),
+            result.get("rejected"),
+            result.get("datasets"),
+        )
+        return result
+
+    @task(outlets=[SERVING_ASSET])
+    def publish(result: dict) -> list[str]:
+        from airflow.sdk import get_current_context
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from ingest.pipeline import publish as publish_serving
+        from ingest.settings import load_settings
+
+        settings = load_settings()
+        datasets = list(result.get("datasets") or [])
+        if not datasets and settings.serving_path.exists():
+            # Nothing changed: skip, so no asset event wakes downstream DAGs
+            # and Superset is left alone.
+            raise AirflowSkipException("Không có dữ liệu mới cần công bố")
+        tables = list(publish_serving(settings, datasets))
+        get_current_context()["outlet_events"][SERVING_ASSET].extra = {"tables": tables}
+        return tables
+
+    @task(retries=2, retry_delay=timedelta(seconds=20))
+    def refresh_superset(tables: list[str]) -> list[str]:
+        import json
+
+        import requests
+
+        from ingest.settings import load_settings
+
+        settings = load_settings()
+        if not tables:
+            return []
+        try:
+            creds = json.loads(settings.credentials_path.read_text(encoding="utf-8"))
+            user, password = creds["superset_admin_user"], creds["superset_admin_password"]
+        except FileNotFoundError:
+            log.warning("Chưa có %s: bỏ qua làm mới Superset", settings.credentials_path)
+            return []
+        except (KeyError, ValueError) as exc:
+            log.warning("Tệp thông tin đăng nhập Superset không hợp lệ (%s): bỏ qua", exc)
+            return []
+        try:
+            from dashboards.superset import SupersetClient
+        except ImportError as exc:
+            log.warning("Chưa có mô-đun Superset (%s): bỏ qua làm mới", exc)
+            return []
+        try:
+            client = SupersetClient(settings.superset_url, user, password)
+            client.login()
+            client.refresh_datasets(tables)
+        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+            # Data is already loaded and published; dashboards read the new
+            # file on their next query even without this refresh.
+            log.warning("Không kết nối được Superset tại %s (%s): bỏ qua", settings.superset_url, exc)
+            return []
+        log.info("Đã làm mới %d bảng trên Superset: %s", len(tables), tables)
+        return tables
+
+    refresh_superset(publish(process()))
+
+
+portal_ingest()
