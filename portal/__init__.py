@@ -1,0 +1,1 @@
+"""Operator tooling: run and talk to the portal's services from the project."""
