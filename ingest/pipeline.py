@@ -1,18 +1,26 @@
 """The ingest pipeline's steps, called by the Airflow DAG tasks and by the CLI.
 
-claim_inbox -> process_spool -> publish. Each step is idempotent and safe to
-re-run after a crash: a file is always in exactly one of inbox/, spool/,
-archive/ or quarantine/.
+claim_inbox -> process_spool -> publish -> (Superset refresh) -> mark_published.
+Each step is idempotent and safe to re-run after a crash: a file is always in
+exactly one of inbox/, spool/, archive/ or quarantine/, and a submission
+already recorded in the warehouse is never loaded twice.
 """
 from __future__ import annotations
 
+import datetime as dt
+
+from ingest import inbox
+from ingest.schema import load_schema
 from ingest.settings import Settings
+from validation.validate import Request, render_text, validate_files
+
+claim_inbox = inbox.claim_inbox
 
 
-def claim_inbox(settings: Settings) -> list[str]:
-    """Move every complete file from inbox/<UNIT>/ into spool/, stamping the
-    server-side receipt time. Returns the new submission ids."""
-    raise NotImplementedError
+def _destination(settings: Settings, receipt: dict, accepted: bool) -> str:
+    area = "archive" if accepted else "quarantine"
+    parts = [area, receipt["unit"]] + ([receipt["received_at"][:7]] if accepted else [])
+    return "/".join(parts + [f"{receipt['submission_id']}__{receipt['original_name']}"])
 
 
 def process_spool(settings: Settings) -> dict:
@@ -20,10 +28,90 @@ def process_spool(settings: Settings) -> dict:
 
     Returns ``{"loaded": [ids], "duplicate": [ids], "rejected": [ids],
     "datasets": [dataset names whose facts changed]}``."""
-    raise NotImplementedError
+    from warehouse.db import writer
+    from warehouse.load import (LOADERS, already_recorded, find_duplicate, record_submission,
+                                sync_dimensions)
+
+    result = {"loaded": [], "duplicate": [], "rejected": [], "datasets": []}
+    receipts = inbox.spooled(settings)
+    if not receipts:
+        return result
+    reports = validate_files([Request(r["path"], r["unit"], r.get("dataset")) for r in receipts])
+    outcomes = []
+    with writer(settings.warehouse_path) as con:
+        con.execute("BEGIN")
+        if con.execute("SELECT count(*) FROM core.dim_area").fetchone()[0] == 0:
+            sync_dimensions(con)
+        for receipt, report in zip(receipts, reports):
+            sid = receipt["submission_id"]
+            status = already_recorded(con, sid)
+            sha = inbox.sha256_of(receipt["path"]) if receipt["path"].exists() else ""
+            if status is None:
+                summary = report.to_dict()
+                frame = report.frame
+                submission = {
+                    "submission_id": sid, "unit_code": report.unit, "dataset": report.dataset,
+                    "original_name": receipt["original_name"], "file_sha256": sha,
+                    "file_size": receipt["path"].stat().st_size,
+                    "received_at": dt.datetime.fromisoformat(receipt["received_at"]),
+                    "processed_at": dt.datetime.now(dt.timezone.utc),
+                    "row_count": report.rows, "error_count": summary["error_count"],
+                    "warning_count": summary["warning_count"],
+                    "report_date": frame["report_date"].iloc[0] if report.valid else None,
+                    "slot": frame["slot"].iloc[0] if report.valid else None,
+                    "duplicate_of": None,
+                }
+                if not report.valid:
+                    status = "rejected"
+                elif duplicate_of := find_duplicate(con, report.unit, sha):
+                    status, submission["duplicate_of"] = "duplicate", duplicate_of
+                else:
+                    LOADERS[report.dataset](con, load_schema(report.dataset), submission, frame)
+                    status = "loaded"
+                    if report.dataset not in result["datasets"]:
+                        result["datasets"].append(report.dataset)
+                submission["status"] = status
+                submission["stored_path"] = _destination(settings, receipt, status != "rejected")
+                record_submission(con, submission)
+            outcomes.append((receipt, report, status, sha))
+        con.execute("COMMIT")
+    # Files move only after the warehouse committed; a crash in between leaves
+    # them in spool/, and the next run finds them already recorded.
+    for receipt, report, status, sha in outcomes:
+        summary = report.to_dict()
+        accepted = status != "rejected"
+        stored = inbox.file_away(settings, receipt, accepted,
+                                 report=summary, report_text=render_text(summary, receipt))
+        inbox.update_status(settings, receipt["submission_id"], status, dataset=report.dataset,
+                            file_sha256=sha, stored_path=str(stored),
+                            report_path=str(stored) + ".report.json",
+                            error_count=summary["error_count"])
+        result[status].append(receipt["submission_id"])
+    return result
 
 
 def publish(settings: Settings, datasets: list[str]) -> list[str]:
     """Rebuild the serving DuckDB file from the marts and swap it in atomically.
     Returns the serving table names that changed (for Superset refresh)."""
-    raise NotImplementedError
+    from warehouse.db import writer
+    from warehouse.publish import build_serving, changed_tables
+
+    with writer(settings.warehouse_path) as con:
+        build_serving(con, settings.serving_path)
+    return changed_tables(datasets)
+
+
+def mark_published(settings: Settings, submission_ids: list[str]) -> None:
+    """The last state: the figures are on the dashboards."""
+    for sid in submission_ids:
+        inbox.update_status(settings, sid, "published")
+
+
+def run_once(settings: Settings) -> dict:
+    """The whole pipeline in one process (CLI `portal ingest`, tests, benches)."""
+    claim_inbox(settings)
+    result = process_spool(settings)
+    if result["datasets"] or not settings.serving_path.exists():
+        result["tables"] = publish(settings, result["datasets"])
+    mark_published(settings, result["loaded"])
+    return result

@@ -121,7 +121,14 @@ def validate_files(requests: list[Request], *, today: dt.date | None = None,
 
     registry = registry or load_registry()
     today = today or today_local()
-    prepared = [_prepare(r, registry, today) for r in requests]
+    prepared = []
+    for request in requests:
+        try:
+            prepared.append(_prepare(request, registry, today))
+        except Exception as exc:  # a file that trips a reader bug must not sink the batch
+            report = Report(Path(request.path), request.unit.strip().upper(), request.dataset)
+            report.errors.append(make_error("file-unreadable", detail=f"{type(exc).__name__}: {exc}"))
+            prepared.append((report, None, set()))
     by_dataset: dict[str, list[int]] = {}
     for index, (report, schema, _) in enumerate(prepared):
         if schema is not None:
@@ -136,6 +143,27 @@ def validate_files(requests: list[Request], *, today: dt.date | None = None,
             report.errors.extend(to_error_records(schema, mine, report.header_columns,
                                                   report.frame, failed))
     return [report for report, _, _ in prepared]
+
+
+def render_text(summary: dict, receipt: dict | None = None) -> str:
+    """The report an agency reads: plain Vietnamese text, errors first."""
+    lines = [f"KẾT QUẢ KIỂM TRA TỆP: {summary['file']}",
+             f"Đơn vị: {summary['unit']} — Biểu mẫu: {summary['dataset'] or '(không xác định)'}"]
+    if receipt:
+        lines.append(f"Mã nộp: {receipt['submission_id']} — Thời điểm nhận: {receipt['received_at']}")
+    if summary["valid"]:
+        lines.append(f"Kết luận: HỢP LỆ — {summary['rows']} dòng số liệu, "
+                     f"{summary['warning_count']} cảnh báo.")
+    else:
+        lines.append(f"Kết luận: KHÔNG HỢP LỆ — {summary['error_count']} lỗi, "
+                     f"{summary['warning_count']} cảnh báo. Tệp gốc được lưu giữ nguyên vẹn; "
+                     "không có số liệu nào của tệp được nạp. Hãy sửa các lỗi dưới đây rồi nộp lại.")
+    labels = {"error": "LỖI", "warning": "CẢNH BÁO", "info": "GHI CHÚ"}
+    for number, error in enumerate(summary["errors"], start=1):
+        where = f"{error['column'] or ''}{error['row'] or ''}"
+        lines.append(f"{number:>3}. [{labels[error['severity']]}]{' ' + where if where else ''} "
+                     f"{error['message']}")
+    return "\n".join(lines) + "\n"
 
 
 def validate_file(path: Path, unit: str, dataset: str | None = None, **kwargs) -> Report:
