@@ -1,0 +1,168 @@
+"""`portal up`: one command from a fresh machine to a serving portal.
+
+Initialise (idempotent), start Airflow's four services and Superset, import
+the dashboards, feed sample submissions through the real inbox -> DAG path,
+then serve until Ctrl-C, which stops every process group cleanly.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import signal
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ingest.settings import TIMEZONE, Settings
+
+SUPERSET_ADMIN = "admin"
+FINAL_STATES = {"published", "rejected", "duplicate"}
+
+
+def ensure_credentials(settings: Settings) -> dict:
+    """Generate the admin passwords once and keep them (0600) under PORTAL_HOME."""
+    path = settings.credentials_path
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    creds = {"airflow_admin_user": "admin", "airflow_admin_password": secrets.token_urlsafe(12),
+             "superset_admin_user": SUPERSET_ADMIN, "superset_admin_password": secrets.token_urlsafe(12)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(creds, fh, indent=2)
+    return creds
+
+
+def _running_pid(settings: Settings) -> int | None:
+    pidfile = settings.home / "portal.pid"
+    if not pidfile.exists():
+        return None
+    try:
+        pid = int(pidfile.read_text())
+        os.kill(pid, 0)
+        return pid
+    except (ValueError, ProcessLookupError, PermissionError):
+        return None
+
+
+def sample_plan(days: int, now: dt.datetime) -> list[tuple[str, dt.date, str]]:
+    """(unit, date, slot) for the last `days` days, both slots, both units;
+    today's slots only once their deadline has passed."""
+    plan = []
+    for back in range(days - 1, -1, -1):
+        day = now.date() - dt.timedelta(days=back)
+        for slot in ("08:00", "16:00"):
+            deadline = dt.datetime.combine(day, dt.time.fromisoformat(slot), now.tzinfo)
+            if deadline <= now:
+                plan += [("SYT", day, slot), ("CDC", day, slot)]
+    return plan
+
+
+def submit_samples(settings: Settings, days: int) -> list[str]:
+    """Write and submit sample files not submitted before (safe to repeat)."""
+    from ingest.inbox import submit
+    from ingest.samples import sample_rows
+    from ingest.schema import load_schema
+    from ingest.templates import write_submission
+
+    schema = load_schema("epidemic_situation_by_district")
+    folder = settings.home / "samples"
+    ids = []
+    for unit, day, slot in sample_plan(days, dt.datetime.now(ZoneInfo(TIMEZONE))):
+        path = folder / f"{unit}_{day:%Y-%m-%d}_{slot.replace(':', 'h')}.xlsx"
+        if path.exists():
+            continue
+        write_submission(schema, sample_rows(schema.name, unit, day, slot), path, unit)
+        ids.append(submit(settings, path, unit))
+    return ids
+
+
+def wait_final(settings: Settings, ids: list[str], timeout: float) -> dict[str, str]:
+    from ingest.inbox import read_status
+
+    deadline = time.monotonic() + timeout
+    while True:
+        states = {sid: (read_status(settings, sid) or {}).get("state", "?") for sid in ids}
+        if all(s in FINAL_STATES for s in states.values()) or time.monotonic() > deadline:
+            return states
+        time.sleep(1)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _Stop()
+
+
+def up(settings: Settings, airflow_port: int, superset_port: int, days: int, detach: bool) -> int:
+    from dashboards import server as superset_server
+    from dashboards.superset import SupersetClient
+    from ingest.pipeline import publish
+    from portal import airflow
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if pid := _running_pid(settings):
+        print(f"Cổng dữ liệu đang chạy (tiến trình {pid}). Xem {settings.home / 'urls.json'}.")
+        return 0
+    creds = ensure_credentials(settings)
+    airflow_url, superset_url = f"http://127.0.0.1:{airflow_port}", f"http://127.0.0.1:{superset_port}"
+    os.environ.update(PORTAL_HOME=str(settings.home), PORTAL_SUPERSET_URL=superset_url,
+                      PORTAL_AIRFLOW_URL=airflow_url)
+    if not settings.serving_path.exists():
+        publish(settings, [])  # Superset's database must exist before its first query
+    print("Khởi tạo Airflow và Superset...", flush=True)
+    airflow.init_airflow(settings, creds["airflow_admin_password"])
+    superset_server.init_superset(settings, creds["superset_admin_user"], creds["superset_admin_password"])
+    logs = settings.logs
+    logs.mkdir(parents=True, exist_ok=True)
+    processes = []
+    previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    (settings.home / "portal.pid").write_text(str(os.getpid()))
+    try:
+        processes += airflow.start_airflow(settings, airflow_port, logs / "airflow")
+        with open(logs / "superset.log", "ab") as out:
+            processes.append(superset_server.start_superset(settings, superset_port, out))
+        airflow.wait_healthy(airflow_url, timeout=300)
+        superset_server.wait_healthy(superset_url, timeout=300)
+        client = SupersetClient(superset_url, creds["superset_admin_user"], creds["superset_admin_password"])
+        client.login()
+        client.import_assets(settings.serving_path)
+        af = airflow.AirflowClient(airflow_url, creds["airflow_admin_user"], creds["airflow_admin_password"])
+        af.wait_for_dag(airflow.INGEST_DAG_ID, timeout=300)
+        ids = submit_samples(settings, days)
+        if ids:
+            print(f"Đang nạp {len(ids)} tệp mẫu qua inbox -> Airflow -> DuckDB -> Superset...", flush=True)
+            states = wait_final(settings, ids, timeout=900)
+            stuck = [sid for sid, s in states.items() if s not in FINAL_STATES]
+            if stuck:
+                print(f"Cảnh báo: {len(stuck)} tệp chưa xử lý xong, xem {logs}.", flush=True)
+        urls = {"airflow": airflow_url, "superset": superset_url,
+                "dashboard": f"{superset_url}/superset/dashboard/dien-bien-dich/"}
+        (settings.home / "urls.json").write_text(json.dumps(urls, indent=2))
+        print(f"""
+Cổng dữ liệu COVID-19 Thanh Hóa đã sẵn sàng.
+  Airflow : {airflow_url}   đăng nhập: {creds['airflow_admin_user']} / {creds['airflow_admin_password']}
+  Superset: {superset_url}   đăng nhập: {creds['superset_admin_user']} / {creds['superset_admin_password']}
+  Dashboard "Diễn biến dịch": {urls['dashboard']}
+  Nộp tệp: bin/portal submit <tệp> --unit SYT   (hoặc thả tệp vào {settings.inbox}/<MÃ_ĐƠN_VỊ>/)
+Nhấn Ctrl-C để dừng.""", flush=True)
+        if detach:
+            return 0
+        while True:
+            for proc in processes:
+                if proc.poll() is not None:
+                    print(f"Tiến trình {proc.args} đã dừng (mã {proc.returncode}); xem {logs}.")
+                    return 1
+            time.sleep(2)
+    except _Stop:
+        print("\nĐang dừng...", flush=True)
+        return 0
+    finally:
+        airflow.stop(processes)
+        (settings.home / "portal.pid").unlink(missing_ok=True)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
