@@ -1,0 +1,218 @@
+"""Thin REST client for the portal's Superset (used by the pipeline and tests).
+
+Runs in the pipeline environment and talks HTTP only; it never imports superset.
+Every failure raises ``SupersetError`` carrying the server's own message.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import requests
+import yaml
+
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+# Written in databases/*.yaml instead of a machine path; see import_assets().
+SERVING_URI_PLACEHOLDER = "__PORTAL_SERVING_URI__"
+
+
+class SupersetError(RuntimeError):
+    """Superset refused or failed a request; the message is the server's."""
+
+
+def _rison(value: Any) -> str:
+    """Encode the small subset of Rison that FAB's ``?q=`` needs."""
+    if value is None:
+        return "!n"
+    if value is True:
+        return "!t"
+    if value is False:
+        return "!f"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
+    if isinstance(value, dict):
+        return "(" + ",".join(f"{k}:{_rison(v)}" for k, v in value.items()) + ")"
+    if isinstance(value, (list, tuple)):
+        return "!(" + ",".join(_rison(v) for v in value) + ")"
+    raise TypeError(f"cannot rison-encode {type(value).__name__}")
+
+
+def _substitute(node: Any, placeholder: str, value: str) -> Any:
+    if isinstance(node, str):
+        return node.replace(placeholder, value)
+    if isinstance(node, dict):
+        return {k: _substitute(v, placeholder, value) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, placeholder, value) for v in node]
+    return node
+
+
+def build_bundle(serving_path: Path | str, assets_dir: Path = ASSETS_DIR) -> bytes:
+    """The asset tree as an import zip, with the serving DuckDB URI filled in.
+
+    Files are parsed and re-dumped rather than text-replaced so that any path
+    (quotes, spaces, non-ASCII) still yields valid YAML.
+    """
+    uri = f"duckdb:///{Path(serving_path).resolve()}"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(assets_dir.rglob("*.yaml")):
+            rel = path.relative_to(assets_dir).as_posix()
+            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if rel == "metadata.yaml":
+                doc["timestamp"] = datetime.now(timezone.utc).isoformat()
+            doc = _substitute(doc, SERVING_URI_PLACEHOLDER, uri)
+            text = yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+            zf.writestr(f"portal_assets/{rel}", text.encode("utf-8"))
+    return buf.getvalue()
+
+
+def _asset_database_uuids(assets_dir: Path = ASSETS_DIR) -> set[str]:
+    return {
+        str(yaml.safe_load(p.read_text(encoding="utf-8"))["uuid"])
+        for p in (assets_dir / "databases").glob("*.yaml")
+    }
+
+
+class SupersetClient:
+    def __init__(self, base_url: str, username: str, password: str, timeout: float = 120.0):
+        self.base_url = base_url.rstrip("/")
+        self.username = username
+        self.password = password
+        self.timeout = timeout
+        self.session = requests.Session()
+        self._logged_in = False
+
+    # --- plumbing ---------------------------------------------------------
+    def login(self) -> None:
+        """JWT for the API, plus the session cookie + CSRF token Flask-WTF wants on writes."""
+        self.session = requests.Session()
+        resp = self.session.post(
+            f"{self.base_url}/api/v1/security/login",
+            json={"username": self.username, "password": self.password, "provider": "db", "refresh": True},
+            timeout=self.timeout,
+        )
+        self._check(resp, "login")
+        token = resp.json()["access_token"]
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        resp = self.session.get(f"{self.base_url}/api/v1/security/csrf_token/", timeout=self.timeout)
+        self._check(resp, "CSRF token")
+        self.session.headers["X-CSRFToken"] = resp.json()["result"]
+        # Flask-WTF compares the Referer with the host on HTTPS; harmless on HTTP.
+        self.session.headers["Referer"] = self.base_url + "/"
+        self._logged_in = True
+
+    @staticmethod
+    def _check(resp: requests.Response, what: str) -> None:
+        if resp.ok:
+            return
+        try:
+            body = resp.json()
+            detail = body.get("message") or body.get("errors") or body
+            if not isinstance(detail, str):
+                detail = json.dumps(detail, ensure_ascii=False)
+        except ValueError:
+            detail = resp.text[:2000]
+        raise SupersetError(f"{what}: HTTP {resp.status_code} {resp.request.method} {resp.url}: {detail}")
+
+    def _request(self, method: str, path: str, what: str, **kwargs: Any) -> requests.Response:
+        if not self._logged_in:
+            self.login()
+        url = f"{self.base_url}{path}"
+        resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        if resp.status_code == 401:
+            # Access tokens expire (FAB default 15 min); a long-lived pipeline
+            # client logs in again once rather than failing a publish.
+            self.login()
+            resp = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        self._check(resp, what)
+        return resp
+
+    def _list(self, resource: str, filters: list[dict], what: str) -> list[dict]:
+        q = _rison({"filters": filters, "page_size": 100})
+        return self._request("GET", f"/api/v1/{resource}/?q={q}", what).json()["result"]
+
+    # --- assets -----------------------------------------------------------
+    def import_assets(self, serving_path: Path | str, assets_dir: Path = ASSETS_DIR) -> None:
+        """Import (create or overwrite) the database, datasets, charts and dashboard."""
+        bundle = build_bundle(serving_path, assets_dir)
+        resp = self._request(
+            "POST",
+            "/api/v1/assets/import/",
+            "import assets",
+            files={"bundle": ("portal_assets.zip", bundle, "application/zip")},
+            data={"overwrite": "true"},
+        )
+        if resp.json().get("message") != "OK":
+            raise SupersetError(f"import assets: unexpected answer {resp.text[:2000]}")
+
+    def datasets(self, table_names: Iterable[str]) -> dict[str, int]:
+        """table name -> dataset id, for the portal's database only."""
+        db_uuids = _asset_database_uuids()
+        found: dict[str, int] = {}
+        for name in table_names:
+            for ds in self._list("dataset", [{"col": "table_name", "opr": "eq", "value": name}], f"find dataset {name}"):
+                if str(ds["database"]["uuid"]) in db_uuids:
+                    found[name] = ds["id"]
+        return found
+
+    def refresh_datasets(self, table_names: Iterable[str]) -> list[str]:
+        """After a publish: re-read the tables' columns and drop their cached results.
+
+        Returns the table names that have a dataset and were refreshed; names
+        without a dataset are not an error (not every table is charted).
+        """
+        ids = self.datasets(table_names)
+        for name, ds_id in ids.items():
+            self._request("PUT", f"/api/v1/dataset/{ds_id}/refresh", f"refresh dataset {name}")
+        if ids:
+            self.invalidate_cache(ids.values())
+        return sorted(ids)
+
+    def invalidate_cache(self, dataset_ids: Iterable[int]) -> None:
+        uids = [f"{i}__table" for i in dataset_ids]
+        self._request("POST", "/api/v1/cachekey/invalidate", "invalidate cache", json={"datasource_uids": uids})
+
+    # --- charts and dashboards ---------------------------------------------
+    def chart(self, slice_name: str) -> dict:
+        hits = self._list("chart", [{"col": "slice_name", "opr": "eq", "value": slice_name}], f"find chart {slice_name}")
+        hits = [c for c in hits if c["slice_name"] == slice_name]
+        if len(hits) != 1:
+            raise SupersetError(f"expected one chart named {slice_name!r}, found {len(hits)}")
+        return self._request("GET", f"/api/v1/chart/{hits[0]['id']}", f"get chart {slice_name}").json()["result"]
+
+    def chart_data(self, slice_name: str) -> list[dict]:
+        """The rows the chart shows (first query's data, after post-processing).
+
+        Uses the chart's saved query_context. If that context points at another
+        datasource than the chart's (an import that did not rewrite it), it is
+        rewritten and POSTed instead of trusting GET /chart/<id>/data/.
+        """
+        chart = self.chart(slice_name)
+        if not chart.get("query_context"):
+            raise SupersetError(f"chart {slice_name!r} has no saved query_context")
+        qc = json.loads(chart["query_context"])
+        actual = {"id": chart["datasource_id"], "type": chart["datasource_type"]}
+        if qc.get("datasource") == actual:
+            resp = self._request("GET", f"/api/v1/chart/{chart['id']}/data/", f"data of chart {slice_name}")
+        else:
+            qc["datasource"] = actual
+            for query in qc.get("queries", []):
+                query.pop("datasource", None)
+            if "form_data" in qc:
+                qc["form_data"]["datasource"] = f"{actual['id']}__{actual['type']}"
+            resp = self._request("POST", "/api/v1/chart/data", f"data of chart {slice_name}", json=qc)
+        results = resp.json()["result"]
+        for result in results:
+            if result.get("error"):
+                raise SupersetError(f"data of chart {slice_name}: {result['error']}")
+        return results[0]["data"]
+
+    def dashboard_url(self, slug: str) -> str:
+        return f"{self.base_url}/superset/dashboard/{slug}/"
