@@ -43,8 +43,9 @@ DOC_MD = """
    tệp trùng được ghi nhận là trùng, không nạp lại.
 4. **publish** – dựng lại tệp DuckDB phục vụ và thay thế nguyên tử (người xem dashboard
    không bao giờ thấy dữ liệu dở dang). Bỏ qua khi không có dữ liệu mới.
-5. **refresh_superset** – làm mới các bảng trên Superset. Nếu Superset chưa cài hoặc
-   đang tắt, chỉ ghi cảnh báo: dữ liệu đã nạp vẫn an toàn.
+5. **refresh_superset** – làm mới các bảng trên Superset rồi đánh dấu hồ sơ là
+   *đã công bố*. Nếu Superset chưa cài hoặc đang tắt, chỉ ghi cảnh báo: dữ liệu đã nạp
+   vẫn an toàn và dashboard đọc tệp mới ở truy vấn kế tiếp.
 
 Mỗi lần chỉ một lượt chạy (`max_active_runs=1`) để các lượt nạp không giẫm lên nhau.
 
@@ -56,9 +57,44 @@ server receipt time — and emits an event on the `portal_inbox` asset, which st
 DAG (event-driven, no polling schedule). `process` also claims anything left in the inbox
 (e.g. dropped while the triggerer was down), then validates and loads every spooled
 submission; `publish` atomically swaps the serving DuckDB file and updates the
-`portal_serving_db` asset; `refresh_superset` refreshes Superset datasets and only warns
-when Superset is absent or unreachable.
+`portal_serving_db` asset; `refresh_superset` refreshes Superset datasets (only warning
+when Superset is absent or unreachable) and marks the loaded submissions as published.
 """
+
+
+def _refresh_superset(settings, tables: list[str]) -> list[str]:
+    """Ask Superset to refresh ``tables``; warn and carry on if it is absent."""
+    import json
+
+    import requests
+
+    if not tables:
+        return []
+    try:
+        creds = json.loads(settings.credentials_path.read_text(encoding="utf-8"))
+        user, password = creds["superset_admin_user"], creds["superset_admin_password"]
+    except FileNotFoundError:
+        log.warning("Chưa có %s: bỏ qua làm mới Superset", settings.credentials_path)
+        return []
+    except (KeyError, ValueError) as exc:
+        log.warning("Tệp thông tin đăng nhập Superset không hợp lệ (%s): bỏ qua", exc)
+        return []
+    try:
+        from dashboards.superset import SupersetClient
+    except ImportError as exc:
+        log.warning("Chưa có mô-đun Superset (%s): bỏ qua làm mới", exc)
+        return []
+    try:
+        client = SupersetClient(settings.superset_url, user, password)
+        client.login()
+        client.refresh_datasets(tables)
+    except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+        # Data is already loaded and published; dashboards read the new
+        # file on their next query even without this refresh.
+        log.warning("Không kết nối được Superset tại %s (%s): bỏ qua", settings.superset_url, exc)
+        return []
+    log.info("Đã làm mới %d bảng trên Superset: %s", len(tables), tables)
+    return tables
 
 
 @dag(
@@ -116,43 +152,19 @@ def portal_ingest():
         return tables
 
     @task(retries=2, retry_delay=timedelta(seconds=20))
-    def refresh_superset(tables: list[str]) -> list[str]:
-        import json
-
-        import requests
-
+    def refresh_superset(tables: list[str], result: dict) -> list[str]:
+        from ingest.pipeline import mark_published
         from ingest.settings import load_settings
 
         settings = load_settings()
-        if not tables:
-            return []
-        try:
-            creds = json.loads(settings.credentials_path.read_text(encoding="utf-8"))
-            user, password = creds["superset_admin_user"], creds["superset_admin_password"]
-        except FileNotFoundError:
-            log.warning("Chưa có %s: bỏ qua làm mới Superset", settings.credentials_path)
-            return []
-        except (KeyError, ValueError) as exc:
-            log.warning("Tệp thông tin đăng nhập Superset không hợp lệ (%s): bỏ qua", exc)
-            return []
-        try:
-            from dashboards.superset import SupersetClient
-        except ImportError as exc:
-            log.warning("Chưa có mô-đun Superset (%s): bỏ qua làm mới", exc)
-            return []
-        try:
-            client = SupersetClient(settings.superset_url, user, password)
-            client.login()
-            client.refresh_datasets(tables)
-        except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-            # Data is already loaded and published; dashboards read the new
-            # file on their next query even without this refresh.
-            log.warning("Không kết nối được Superset tại %s (%s): bỏ qua", settings.superset_url, exc)
-            return []
-        log.info("Đã làm mới %d bảng trên Superset: %s", len(tables), tables)
-        return tables
+        refreshed = _refresh_superset(settings, tables)
+        # The serving file is swapped, so dashboards show the new figures on
+        # their next query whether or not Superset's cache was refreshed.
+        mark_published(settings, list(result.get("loaded") or []))
+        return refreshed
 
-    refresh_superset(publish(process()))
+    result = process()
+    refresh_superset(publish(result), result)
 
 
 portal_ingest()
