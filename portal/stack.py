@@ -11,6 +11,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -90,6 +91,15 @@ def wait_final(settings: Settings, ids: list[str], timeout: float) -> dict[str, 
         time.sleep(1)
 
 
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 class _Stop(Exception):
     pass
 
@@ -98,71 +108,112 @@ def _raise_stop(signum, frame):
     raise _Stop()
 
 
-def up(settings: Settings, airflow_port: int, superset_port: int, days: int, detach: bool) -> int:
-    from dashboards import server as superset_server
-    from dashboards.superset import SupersetClient
-    from ingest.pipeline import publish
-    from portal import airflow
+class Stack:
+    """Airflow's four services and Superset, started and initialised as one.
 
-    settings.home.mkdir(parents=True, exist_ok=True)
+    Used by `portal up` and by the end-to-end tests, so both run the same path."""
+
+    def __init__(self, settings: Settings, airflow_port: int, superset_port: int):
+        self.settings = settings
+        self.airflow_url = f"http://127.0.0.1:{airflow_port}"
+        self.superset_url = f"http://127.0.0.1:{superset_port}"
+        self.airflow_port, self.superset_port = airflow_port, superset_port
+        self.processes: list = []
+        self.creds: dict = {}
+
+    def start(self) -> None:
+        from dashboards import server as superset_server
+        from ingest.pipeline import publish
+        from portal import airflow
+
+        settings = self.settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.creds = creds = ensure_credentials(settings)
+        os.environ.update(PORTAL_HOME=str(settings.home), PORTAL_SUPERSET_URL=self.superset_url,
+                          PORTAL_AIRFLOW_URL=self.airflow_url)
+        if not settings.serving_path.exists():
+            publish(settings, [])  # Superset's database must exist before its first query
+        print("Khởi tạo Airflow và Superset...", flush=True)
+        airflow.init_airflow(settings, creds["airflow_admin_password"])
+        superset_server.init_superset(settings, creds["superset_admin_user"],
+                                      creds["superset_admin_password"])
+        logs = settings.logs
+        logs.mkdir(parents=True, exist_ok=True)
+        self.processes += airflow.start_airflow(settings, self.airflow_port, logs / "airflow")
+        with open(logs / "superset.log", "ab") as out:
+            self.processes.append(superset_server.start_superset(settings, self.superset_port, out))
+        airflow.wait_healthy(self.airflow_url, timeout=300)
+        superset_server.wait_healthy(self.superset_url, timeout=300)
+        self.superset().import_assets(settings.serving_path)
+        self.airflow().wait_for_dag(airflow.INGEST_DAG_ID, timeout=300)
+
+    def superset(self):
+        from dashboards.superset import SupersetClient
+
+        client = SupersetClient(self.superset_url, self.creds["superset_admin_user"],
+                                self.creds["superset_admin_password"])
+        client.login()
+        return client
+
+    def airflow(self):
+        from portal import airflow
+
+        return airflow.AirflowClient(self.airflow_url, self.creds["airflow_admin_user"],
+                                     self.creds["airflow_admin_password"])
+
+    def dead(self) -> list:
+        return [p for p in self.processes if p.poll() is not None]
+
+    def stop(self) -> None:
+        from portal import airflow
+
+        airflow.stop(self.processes)
+        self.processes = []
+
+
+def up(settings: Settings, airflow_port: int, superset_port: int, days: int, detach: bool) -> int:
     if pid := _running_pid(settings):
         print(f"Cổng dữ liệu đang chạy (tiến trình {pid}). Xem {settings.home / 'urls.json'}.")
         return 0
-    creds = ensure_credentials(settings)
-    airflow_url, superset_url = f"http://127.0.0.1:{airflow_port}", f"http://127.0.0.1:{superset_port}"
-    os.environ.update(PORTAL_HOME=str(settings.home), PORTAL_SUPERSET_URL=superset_url,
-                      PORTAL_AIRFLOW_URL=airflow_url)
-    if not settings.serving_path.exists():
-        publish(settings, [])  # Superset's database must exist before its first query
-    print("Khởi tạo Airflow và Superset...", flush=True)
-    airflow.init_airflow(settings, creds["airflow_admin_password"])
-    superset_server.init_superset(settings, creds["superset_admin_user"], creds["superset_admin_password"])
-    logs = settings.logs
-    logs.mkdir(parents=True, exist_ok=True)
-    processes = []
+    for port in (airflow_port, superset_port):
+        if not port_free(port):
+            print(f"Cổng {port} đang bị chương trình khác dùng; chọn cổng khác bằng --airflow-port/--superset-port.")
+            return 2
+    stack = Stack(settings, airflow_port, superset_port)
     previous = {s: signal.signal(s, _raise_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    settings.home.mkdir(parents=True, exist_ok=True)
     (settings.home / "portal.pid").write_text(str(os.getpid()))
     try:
-        processes += airflow.start_airflow(settings, airflow_port, logs / "airflow")
-        with open(logs / "superset.log", "ab") as out:
-            processes.append(superset_server.start_superset(settings, superset_port, out))
-        airflow.wait_healthy(airflow_url, timeout=300)
-        superset_server.wait_healthy(superset_url, timeout=300)
-        client = SupersetClient(superset_url, creds["superset_admin_user"], creds["superset_admin_password"])
-        client.login()
-        client.import_assets(settings.serving_path)
-        af = airflow.AirflowClient(airflow_url, creds["airflow_admin_user"], creds["airflow_admin_password"])
-        af.wait_for_dag(airflow.INGEST_DAG_ID, timeout=300)
+        stack.start()
+        creds = stack.creds
         ids = submit_samples(settings, days)
         if ids:
             print(f"Đang nạp {len(ids)} tệp mẫu qua inbox -> Airflow -> DuckDB -> Superset...", flush=True)
             states = wait_final(settings, ids, timeout=900)
             stuck = [sid for sid, s in states.items() if s not in FINAL_STATES]
             if stuck:
-                print(f"Cảnh báo: {len(stuck)} tệp chưa xử lý xong, xem {logs}.", flush=True)
-        urls = {"airflow": airflow_url, "superset": superset_url,
-                "dashboard": f"{superset_url}/superset/dashboard/dien-bien-dich/"}
+                print(f"Cảnh báo: {len(stuck)} tệp chưa xử lý xong, xem {settings.logs}.", flush=True)
+        urls = {"airflow": stack.airflow_url, "superset": stack.superset_url,
+                "dashboard": f"{stack.superset_url}/superset/dashboard/dien-bien-dich/"}
         (settings.home / "urls.json").write_text(json.dumps(urls, indent=2))
         print(f"""
 Cổng dữ liệu COVID-19 Thanh Hóa đã sẵn sàng.
-  Airflow : {airflow_url}   đăng nhập: {creds['airflow_admin_user']} / {creds['airflow_admin_password']}
-  Superset: {superset_url}   đăng nhập: {creds['superset_admin_user']} / {creds['superset_admin_password']}
+  Airflow : {stack.airflow_url}   đăng nhập: {creds['airflow_admin_user']} / {creds['airflow_admin_password']}
+  Superset: {stack.superset_url}   đăng nhập: {creds['superset_admin_user']} / {creds['superset_admin_password']}
   Dashboard "Diễn biến dịch": {urls['dashboard']}
   Nộp tệp: bin/portal submit <tệp> --unit SYT   (hoặc thả tệp vào {settings.inbox}/<MÃ_ĐƠN_VỊ>/)
 Nhấn Ctrl-C để dừng.""", flush=True)
         if detach:
             return 0
-        while True:
-            for proc in processes:
-                if proc.poll() is not None:
-                    print(f"Tiến trình {proc.args} đã dừng (mã {proc.returncode}); xem {logs}.")
-                    return 1
+        while not (dead := stack.dead()):
             time.sleep(2)
+        print(f"Tiến trình {dead[0].args} đã dừng (mã {dead[0].returncode}); xem {settings.logs}.")
+        return 1
     except _Stop:
         print("\nĐang dừng...", flush=True)
         return 0
     finally:
-        airflow.stop(processes)
+        stack.stop()
         (settings.home / "portal.pid").unlink(missing_ok=True)
         for s, handler in previous.items():
             signal.signal(s, handler)
