@@ -1,0 +1,106 @@
+"""The pipeline in one process (no Airflow): idempotence, supersede, lineage."""
+import datetime as dt
+
+import duckdb
+
+from ingest import inbox
+from ingest.pipeline import run_once
+
+from tests.conftest import REPORT_DATE
+
+
+def _serving(settings, sql):
+    con = duckdb.connect(str(settings.serving_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _warehouse(settings, sql):
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_pipeline_same_file_twice_adds_nothing(portal_home, sample_file):
+    path = sample_file()
+    first = inbox.submit(portal_home, path, "SYT")
+    assert run_once(portal_home)["loaded"] == [first]
+    facts = _warehouse(portal_home, "SELECT count(*) FROM core.fact_epidemic_situation")
+    marts = _serving(portal_home, "SELECT * FROM mart_epidemic_district_latest ORDER BY district_code")
+    second = inbox.submit(portal_home, path, "SYT")
+    assert run_once(portal_home)["duplicate"] == [second]
+    assert _warehouse(portal_home, "SELECT count(*) FROM core.fact_epidemic_situation") == facts == [(27,)]
+    assert _serving(portal_home, "SELECT * FROM mart_epidemic_district_latest ORDER BY district_code") == marts
+    assert inbox.read_status(portal_home, second)["state"] == "duplicate"
+
+
+def test_pipeline_correction_supersedes_and_keeps_history(portal_home, sample_file):
+    original = inbox.submit(portal_home, sample_file(), "SYT")
+    run_once(portal_home)
+
+    def fix(rows):
+        rows[0]["new_cases_community"] += 7
+        rows[0]["cumulative_cases"] += 7
+        rows[0]["under_treatment"] += 7
+
+    correction = inbox.submit(portal_home, sample_file(edit=fix, name="fixed.xlsx"), "SYT")
+    run_once(portal_home)
+    versions = _warehouse(portal_home, """
+        SELECT submission_id, valid_to IS NULL FROM core.fact_epidemic_situation
+        WHERE district_code = '380' ORDER BY valid_from""")
+    assert versions == [(original, False), (correction, True)]
+    latest = _serving(portal_home, """SELECT new_cases_community, submission_id
+                                      FROM mart_epidemic_district_latest WHERE district_code = '380'""")
+    from ingest.samples import epidemic_figures
+    expected = epidemic_figures("380", REPORT_DATE, "08:00")["new_cases_community"] + 7
+    assert latest == [(expected, correction)]
+
+
+def test_pipeline_rows_trace_back_to_their_submission(portal_home, sample_file):
+    path = sample_file(unit="CDC", slot="16:00")
+    sid = inbox.submit(portal_home, path, "CDC")
+    run_once(portal_home)
+    lineage = set(_serving(portal_home, "SELECT unit_code, submission_id, file_sha256 FROM mart_epidemic_district_latest"))
+    assert lineage == {("CDC", sid, inbox.sha256_of(path))}
+    received = _warehouse(portal_home, f"SELECT received_at FROM raw.submission WHERE submission_id = '{sid}'")
+    status = inbox.read_status(portal_home, sid)
+    assert received[0][0] == dt.datetime.fromisoformat(status["received_at"])
+    assert status["state"] == "published"
+    archived = portal_home.home / status["stored_path"].split(str(portal_home.home) + "/")[-1]
+    assert archived.read_bytes() == path.read_bytes()
+
+
+def test_pipeline_rejected_file_is_quarantined_with_report_and_loads_nothing(portal_home, tmp_path, sample_file):
+    good = inbox.submit(portal_home, sample_file(), "SYT")
+    run_once(portal_home)
+    before = _serving(portal_home, "SELECT * FROM mart_epidemic_district_latest ORDER BY district_code")
+    bad = tmp_path / "bad.csv"
+    text = sample_file(suffix=".csv", slot="16:00").read_text(encoding="utf-8-sig").replace(",405,", ",4O5,")
+    bad.write_text(text, encoding="utf-8")
+    sid = inbox.submit(portal_home, bad, "SYT")
+    assert run_once(portal_home)["rejected"] == [sid]
+    status = inbox.read_status(portal_home, sid)
+    assert status["state"] == "rejected"
+    kept = portal_home.quarantine / "SYT" / f"{sid}__bad.csv"
+    assert kept.read_bytes() == bad.read_bytes()
+    report = (portal_home.quarantine / "SYT" / f"{sid}__bad.csv.report.txt").read_text(encoding="utf-8")
+    assert "KHÔNG HỢP LỆ" in report and '"4O5"' in report
+    assert _serving(portal_home, "SELECT * FROM mart_epidemic_district_latest ORDER BY district_code") == before
+    assert _warehouse(portal_home, "SELECT status, count(*) FROM raw.submission GROUP BY 1 ORDER BY 1") == [
+        ("loaded", 1), ("rejected", 1)]
+    assert good
+
+
+def test_pipeline_file_dropped_without_portal_submit_is_claimed(portal_home, sample_file):
+    folder = portal_home.inbox / "CDC"
+    folder.mkdir(parents=True)
+    dropped = folder / "bao-cao.xlsx"
+    dropped.write_bytes(sample_file(unit="CDC").read_bytes())
+    import os
+    os.utime(dropped, (0, 0))  # settled long ago
+    result = run_once(portal_home)
+    assert len(result["loaded"]) == 1 and not dropped.exists()
