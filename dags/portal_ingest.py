@@ -87,14 +87,14 @@ def _refresh_superset(settings, tables: list[str]) -> list[str]:
     try:
         client = SupersetClient(settings.superset_url, user, password)
         client.login()
-        client.refresh_datasets(tables)
+        refreshed = list(client.refresh_datasets(tables))
     except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
         # Data is already loaded and published; dashboards read the new
         # file on their next query even without this refresh.
         log.warning("Không kết nối được Superset tại %s (%s): bỏ qua", settings.superset_url, exc)
         return []
-    log.info("Đã làm mới %d bảng trên Superset: %s", len(tables), tables)
-    return tables
+    log.info("Đã làm mới %d bảng trên Superset: %s", len(refreshed), refreshed)
+    return refreshed
 
 
 @dag(
