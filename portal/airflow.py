@@ -249,6 +249,13 @@ def components(env: dict[str, str]) -> tuple[str, ...]:
     return COMPONENTS
 
 
+# Every process here shares one file system, so the API server reads task and
+# trigger logs from disk. Without this flag the scheduler and triggerer each
+# open a log server on fixed ports 8793/8794 on ALL interfaces: needless
+# exposure, and a second portal (a test beside `portal up`) would clash.
+_EXTRA_ARGS = {"scheduler": ("--skip-serve-logs",), "triggerer": ("--skip-serve-logs",)}
+
+
 def start_airflow(settings: Settings, api_port: int, log_dir: Path) -> list[subprocess.Popen]:
     """Start api-server, dag-processor, scheduler and triggerer (and a Celery
     worker in scaled-out mode), each its own process group, logging to
@@ -262,7 +269,7 @@ def start_airflow(settings: Settings, api_port: int, log_dir: Path) -> list[subp
             logfile = log_dir / f"{component.replace(' ', '-')}.log"
             with open(logfile, "ab") as out:
                 proc = subprocess.Popen(
-                    [_airflow_exe(), *component.split()],
+                    [_airflow_exe(), *component.split(), *_EXTRA_ARGS.get(component, ())],
                     env=env,
                     cwd=settings.airflow_home,
                     stdin=subprocess.DEVNULL,
