@@ -118,7 +118,11 @@ class SupersetClient:
             if not isinstance(detail, str):
                 detail = json.dumps(detail, ensure_ascii=False)
         except ValueError:
-            detail = resp.text[:2000]
+            # Unhandled server errors come back as Superset's HTML error page;
+            # its <title> is the useful part.
+            text = resp.text
+            start, end = text.find("<title>"), text.find("</title>")
+            detail = text[start + 7:end] if 0 <= start < end else text[:2000]
         raise SupersetError(f"{what}: HTTP {resp.status_code} {resp.request.method} {resp.url}: {detail}")
 
     def _request(self, method: str, path: str, what: str, **kwargs: Any) -> requests.Response:
@@ -134,6 +138,10 @@ class SupersetClient:
         self._check(resp, what)
         return resp
 
+    def get_json(self, path: str) -> Any:
+        """GET any API path (e.g. ``/api/v1/dashboard/<slug>/charts``) and decode it."""
+        return self._request("GET", path, f"GET {path}").json()
+
     def _list(self, resource: str, filters: list[dict], what: str) -> list[dict]:
         q = _rison({"filters": filters, "page_size": 100})
         return self._request("GET", f"/api/v1/{resource}/?q={q}", what).json()["result"]
@@ -142,13 +150,23 @@ class SupersetClient:
     def import_assets(self, serving_path: Path | str, assets_dir: Path = ASSETS_DIR) -> None:
         """Import (create or overwrite) the database, datasets, charts and dashboard."""
         bundle = build_bundle(serving_path, assets_dir)
-        resp = self._request(
-            "POST",
-            "/api/v1/assets/import/",
-            "import assets",
-            files={"bundle": ("portal_assets.zip", bundle, "application/zip")},
-            data={"overwrite": "true"},
-        )
+        try:
+            resp = self._request(
+                "POST",
+                "/api/v1/assets/import/",
+                "import assets",
+                files={"bundle": ("portal_assets.zip", bundle, "application/zip")},
+                data={"overwrite": "true"},
+            )
+        except SupersetError as exc:
+            if "HTTP 500" not in str(exc):
+                raise
+            # Superset 6.1's assets endpoint turns every validation error into a
+            # bare 500 page; the per-file reasons only reach the server log.
+            raise SupersetError(
+                f"{exc}. The bundle was rejected; Superset logs the reason "
+                "(CommandInvalidError / ImportFailedError) in its server log."
+            ) from exc
         if resp.json().get("message") != "OK":
             raise SupersetError(f"import assets: unexpected answer {resp.text[:2000]}")
 
