@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from ingest.settings import Settings
 
+log = logging.getLogger(__name__)
 ID_PATTERN = re.compile(r"^(S\d{8}T\d{6}\d{6}-[0-9a-f]{6})__(.+)$")
 # A file copied in by other means (network share) is claimed once it has not
 # changed for this long, so a half-copied file is never read.
@@ -90,30 +92,42 @@ def claim_inbox(settings: Settings) -> list[str]:
         for path in sorted(unit_dir.iterdir()):
             if path.name.startswith(".") or not path.is_file():
                 continue
-            match = ID_PATTERN.match(path.name)
-            if match is None and now - path.stat().st_mtime < SETTLE_SECONDS:
-                continue
-            if match:
-                submission_id, original = match.groups()
-                known = read_status(settings, submission_id) or {}
-                received_at = known.get("received_at") or dt.datetime.now(dt.timezone.utc).isoformat()
-            else:
-                submission_id, original = new_submission_id(), path.name
-                received_at = dt.datetime.now(dt.timezone.utc).isoformat()
-            target_dir = settings.spool / submission_id
-            target_dir.mkdir(parents=True, exist_ok=True)
-            receipt = {"submission_id": submission_id, "unit": unit_dir.name,
-                       "original_name": original, "received_at": received_at}
-            _write_json(target_dir / "receipt.json", receipt)
             try:
-                os.rename(path, target_dir / original)
-            except FileNotFoundError:  # another claimer was faster
-                shutil.rmtree(target_dir, ignore_errors=True)
+                submission_id = _claim_one(settings, unit_dir.name, path, now)
+            except OSError:
+                # One unreadable entry must not hold back the others; it is
+                # retried on the next poll and the error is in the log.
+                log.exception("cannot claim %s", path)
                 continue
-            update_status(settings, submission_id, "received", unit=unit_dir.name,
-                          original_name=original, received_at=received_at)
-            claimed.append(submission_id)
+            if submission_id:
+                claimed.append(submission_id)
     return claimed
+
+
+def _claim_one(settings: Settings, unit: str, path: Path, now: float) -> str | None:
+    match = ID_PATTERN.match(path.name)
+    if match is None and now - path.stat().st_mtime < SETTLE_SECONDS:
+        return None
+    if match:
+        submission_id, original = match.groups()
+        known = read_status(settings, submission_id) or {}
+        received_at = known.get("received_at") or dt.datetime.now(dt.timezone.utc).isoformat()
+    else:
+        submission_id, original = new_submission_id(), path.name
+        received_at = dt.datetime.now(dt.timezone.utc).isoformat()
+    target_dir = settings.spool / submission_id
+    target_dir.mkdir(parents=True, exist_ok=True)
+    receipt = {"submission_id": submission_id, "unit": unit,
+               "original_name": original, "received_at": received_at}
+    _write_json(target_dir / "receipt.json", receipt)
+    try:
+        os.rename(path, target_dir / original)
+    except FileNotFoundError:  # another claimer was faster
+        shutil.rmtree(target_dir, ignore_errors=True)
+        return None
+    update_status(settings, submission_id, "received", unit=unit,
+                  original_name=original, received_at=received_at)
+    return submission_id
 
 
 def spooled(settings: Settings) -> list[dict]:
