@@ -122,8 +122,8 @@ def main() -> None:
     from portal.stack import Stack
 
     work = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    year = make_files(work / "year", dt.date(2021, 1, 1), 365)
-    drops = make_files(work / "drops", dt.date(2022, 1, 1), LATENCY_DROPS // 2)
+    year = make_files(work / "year", dt.date(2021, 5, 1), 365)
+    drops = make_files(work / "drops", dt.date(2022, 6, 1), LATENCY_DROPS // 2)
     base_one, base_year = baseline(year)
 
     settings = settings_for(work / "home")
