@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case, strip Vietnamese diacritics (including đ) and collapse
     spaces, so 'Ca mắc  MỚI' and 'ca mac moi' compare equal."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
@@ -29,13 +30,21 @@ class HeaderMap:
 
 
 def _match(schema: DatasetSchema, cell) -> str | None:
-    if cell is None:
+    """The field a header cell names, comparing without diacritics, case or spacing."""
+    if cell is None or not isinstance(cell, str):
         return None
-    folded = fold(str(cell))
-    for f in schema.fields:
-        if folded in (fold(f.title), fold(f.name)):
-            return f.name
-    return None
+    return _header_index(schema.name).get(fold(cell))
+
+
+@lru_cache(maxsize=None)
+def _header_index(dataset: str) -> dict[str, str]:
+    from ingest.schema import load_schema
+
+    index = {}
+    for f in load_schema(dataset).fields:
+        index[fold(f.name)] = f.name
+        index[fold(f.title)] = f.name
+    return index
 
 
 def map_header(schema: DatasetSchema, rows: list[tuple[int, list]],

@@ -39,6 +39,7 @@ class Registry:
     def __init__(self, areas: list[Area], units: list[Unit]):
         self.areas = {a.area_code: a for a in areas}
         self.units = {u.unit_code: u for u in units}
+        self._district_keys: dict[str, Area] | None = None
 
     @property
     def districts(self) -> list[Area]:
@@ -50,11 +51,12 @@ class Registry:
     def district_by_name(self, text: str) -> Area | None:
         """Resolve a district typed with or without diacritics or its type
         ('Huyện Đông Sơn', 'dong son', 'Đông Sơn')."""
-        wanted = key(text)
-        for district in self.districts:
-            if wanted in (key(district.name), key(district.short_name)):
-                return district
-        return None
+        if self._district_keys is None:
+            self._district_keys = {}
+            for district in self.districts:
+                self._district_keys[key(district.name)] = district
+                self._district_keys[key(district.short_name)] = district
+        return self._district_keys.get(key(text))
 
 
 @lru_cache(maxsize=1)
