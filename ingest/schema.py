@@ -30,18 +30,27 @@ class Field:
     code_field: str | None = None
     cumulative: bool = False
     not_in_future: bool = False
+    personal: bool = False          # personal data: never in a public or unit view
+    own_district: bool = False      # a district unit may only report its own district
+    parent_field: str | None = None  # commune names are resolved within this district code
 
 
 @dataclass(frozen=True)
 class Rule:
+    """A cross-field rule: either a comparison expression over the row's fields
+    ('a + b <= c'), or a mapping the second field must follow from the first
+    (epidemic level -> official colour)."""
     code: str
     fields: tuple[str, ...]
-    expression: str
     message: str
+    expression: str | None = None
+    mapping: tuple[tuple[object, str], ...] = ()
 
     @property
     def sides(self) -> tuple[str, str]:
         """'a + b <= c' -> ('a + b', 'c'): the two sides shown in messages."""
+        if self.mapping:
+            return self.fields[0], self.fields[1]
         for op in ("<=", ">=", "=="):
             if op in self.expression:
                 left, right = self.expression.split(op, 1)
@@ -59,8 +68,13 @@ class DatasetSchema:
     grain: tuple[str, ...]
     period_key: tuple[str, ...]
     coverage: str | None
+    supersede: str  # period: a file replaces the unit's rows for its period; key: rows with the same grain
     fields: tuple[Field, ...]
     rules: tuple[Rule, ...] = field(default=())
+
+    @property
+    def personal_fields(self) -> list[str]:
+        return [f.name for f in self.fields if f.personal]
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -80,8 +94,11 @@ def _parse(doc: dict) -> DatasetSchema:
         grain=tuple(doc["grain"]),
         period_key=tuple(doc.get("period_key", ())),
         coverage=doc.get("coverage"),
+        supersede=doc.get("supersede", "period" if doc.get("period_key") else "key"),
         fields=tuple(Field(**{**f, "enum": tuple(f.get("enum", ()))}) for f in doc["fields"]),
-        rules=tuple(Rule(r["code"], tuple(r["fields"]), r["expression"], " ".join(r["message"].split()))
+        rules=tuple(Rule(r["code"], tuple(r["fields"]), " ".join(r["message"].split()),
+                         expression=r.get("expression"),
+                         mapping=tuple((r.get("mapping") or {}).items()))
                     for r in doc.get("rules", ())),
     )
 

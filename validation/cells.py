@@ -25,7 +25,33 @@ def parse_integer(cell):
         text = text.replace(".", "")
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text), None
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", text):
+        return None, "number-ambiguous"  # 1,234: English thousands, or a Vietnamese decimal?
     return None, "type-integer"
+
+
+def parse_decimal(cell):
+    """Vietnamese style: '.' groups thousands, ',' marks decimals ('1.234,5').
+    A lone '.' or ',' that could be either is refused rather than guessed."""
+    if isinstance(cell, bool):
+        return None, "type-decimal"
+    if isinstance(cell, (int, float)):
+        return float(cell), None
+    text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
+    if re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})+(,\d+)?", text):
+        return float(text.replace(".", "").replace(",", ".")), None
+    if re.fullmatch(r"[+-]?\d+(,\d+)?", text):
+        return float(text.replace(",", ".")), None
+    if re.fullmatch(r"[+-]?\d+\.\d+", text):
+        return None, "number-ambiguous"
+    return None, "type-decimal"
+
+
+def parse_url(cell):
+    text = str(cell).strip()
+    if re.fullmatch(r"https?://[^\s/$.?#].[^\s]*", text, flags=re.IGNORECASE):
+        return text, None
+    return None, "type-url"
 
 
 def parse_date(cell):
@@ -38,6 +64,8 @@ def parse_date(cell):
             return EXCEL_EPOCH + dt.timedelta(days=int(cell)), None
         return None, "type-date"
     text = str(cell).strip()
+    if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}", text):
+        return None, "date-ambiguous"  # two-digit year
     match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
     try:
         if match:
@@ -78,7 +106,28 @@ def parse_text(cell):
     return " ".join(str(cell).split()), None
 
 
+US_DATE = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{4}\s*")
+
+
+def day_month_swappable(cell) -> bool | None:
+    """For a text date d/m/yyyy: True if both parts could be the day, None if it
+    is not such a text, False otherwise."""
+    match = US_DATE.fullmatch(cell) if isinstance(cell, str) else None
+    if not match:
+        return None
+    first, second = map(int, match.groups())
+    return first <= 12 and second <= 12 and first != second
+
+
+def month_first_only(cell) -> bool:
+    """'10/25/2021': only readable as month/day."""
+    match = US_DATE.fullmatch(cell) if isinstance(cell, str) else None
+    return bool(match) and int(match.group(1)) <= 12 < int(match.group(2)) <= 31
+
+
 PARSERS = {
+    "decimal": parse_decimal,
+    "url": parse_url,
     "integer": parse_integer,
     "date": parse_date,
     "slot": parse_slot,

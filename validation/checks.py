@@ -10,10 +10,10 @@ from functools import lru_cache
 
 import pandas as pd
 
-from ingest.registry import Registry
+from ingest.registry import Registry, Unit
 from ingest.schema import DatasetSchema
-from ingest.text import fold
-from validation.cells import parse_cell
+from ingest.text import fold, key
+from validation.cells import day_month_swappable, month_first_only, parse_cell
 from validation.errors import ErrorRecord, column_letter, make_error
 
 HEADER_SEARCH_ROWS = 10
@@ -45,6 +45,12 @@ def _header_index(dataset: str) -> dict[str, str]:
         index[fold(f.name)] = f.name
         index[fold(f.title)] = f.name
     return index
+
+
+def header_score(schema: DatasetSchema, rows: list[tuple[int, list]]) -> int:
+    """How many of the schema's fields the best header candidate names."""
+    return max((len({_match(schema, c) for c in cells} - {None}) for _, cells in rows[:HEADER_SEARCH_ROWS]),
+               default=0)
 
 
 def map_header(schema: DatasetSchema, rows: list[tuple[int, list]],
@@ -87,6 +93,9 @@ def type_cells(schema: DatasetSchema, header: HeaderMap, rows: list[tuple[int, l
     """Typed frame of the data rows (blank rows dropped), plus the cells that
     failed to parse, so later checks do not report them twice."""
     records, failed = [], set()
+    enums = {f.name: {fold(v): v for v in f.enum} for f in schema.fields if f.enum and f.type == "string"}
+    swappable: dict[str, list[tuple[int, object]]] = {}
+    month_first: dict[str, int] = {}
     for number, cells in rows:
         if number <= header.row or all(c is None or str(c).strip() == "" for c in cells):
             continue
@@ -95,29 +104,74 @@ def type_cells(schema: DatasetSchema, header: HeaderMap, rows: list[tuple[int, l
             f = schema.field(name)
             raw = cells[index] if index < len(cells) else None
             value, code = parse_cell(f.type, raw)
+            if f.type == "date" and isinstance(raw, str):
+                if day_month_swappable(raw):
+                    swappable.setdefault(name, []).append((number, raw))
+                elif month_first_only(raw):
+                    month_first.setdefault(name, number)
             if code:
                 errors.append(make_error(code, row=number, column=column_letter(index), field=name,
                                          field_title=f.title, value=raw))
                 failed.add((number, name))
+            elif name in enums and value is not None:
+                # Accept 'nu', 'NỮ', 'Nữ ' for 'Nữ'; anything else is left for the enum check.
+                value = enums[name].get(fold(value), value)
             record[name] = value
         records.append(record)
+    # A column that holds a month-first date ('10/25/2021') makes every
+    # day/month-swappable date in it ambiguous: report them, never guess.
+    for name, first_row in month_first.items():
+        f = schema.field(name)
+        for number, raw in swappable.get(name, []):
+            errors.append(make_error("date-ambiguous", row=number, column=header.letter(name), field=name,
+                                     field_title=f.title, value=raw,
+                                     detail=f" (dòng {first_row} của cột này ghi tháng trước ngày)"))
+            failed.add((number, name))
     frame = pd.DataFrame.from_records(records, columns=["__row", *header.columns])
+    for number, name in failed:
+        frame.loc[frame["__row"] == number, name] = None
     return frame, failed
 
 
 def check_areas(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,
-                registry: Registry) -> Iterator[ErrorRecord]:
+                registry: Registry, unit: Unit | None = None) -> Iterator[ErrorRecord]:
+    """Names against codes, communes within their district, and a district
+    unit's rows within its own district."""
     for f in schema.fields:
-        if f.type != "area_name" or f.name not in frame or f.code_field not in frame:
+        if f.name not in frame:
             continue
-        for number, name, code in frame[["__row", f.name, f.code_field]].itertuples(index=False):
-            area = registry.areas.get(code) if code else None
-            if not name or area is None or area.level != f.area_level:
-                continue
-            if registry.district_by_name(name) is not area:
-                yield make_error("area-name-mismatch", row=number, column=header.letter(f.name),
-                                 field=f.name, field_title=f.title, value=name, code=code,
-                                 expected=area.name)
+        letter = header.letter(f.name)
+        if f.type == "area_name" and f.code_field in frame:
+            for number, name, code in frame[["__row", f.name, f.code_field]].itertuples(index=False):
+                area = registry.areas.get(code) if code else None
+                if not name or area is None:
+                    continue
+                if key(name) not in (key(area.name), key(area.short_name)):
+                    yield make_error("area-name-mismatch", row=number, column=letter, field=f.name,
+                                     field_title=f.title, value=name, code=code, expected=area.name)
+        if f.type == "area_name" and f.parent_field in frame:
+            for number, name, district_code in frame[["__row", f.name, f.parent_field]].itertuples(index=False):
+                district = registry.areas.get(district_code) if district_code else None
+                if not name or district is None:
+                    continue
+                matches = registry.communes_named(name)
+                if any(m.parent_code == district.area_code for m in matches):
+                    continue
+                if matches:
+                    actual = ", ".join(sorted({registry.areas[m.parent_code].name for m in matches}))
+                    yield make_error("commune-not-in-district", row=number, column=letter, field=f.name,
+                                     field_title=f.title, value=name, actual=actual, district=district.name)
+                else:
+                    yield make_error("unknown-commune", row=number, column=letter, field=f.name,
+                                     field_title=f.title, value=name, district=district.name)
+        if f.own_district and unit is not None and unit.district_code:
+            own = registry.areas[unit.district_code]
+            for number, code in frame[["__row", f.name]].itertuples(index=False):
+                district = registry.district_of(code) if code else None
+                if district is not None and district.area_code != own.area_code:
+                    yield make_error("not-own-district", row=number, column=letter, field=f.name,
+                                     field_title=f.title, value=code, area=registry.areas[code].name,
+                                     unit=unit.unit_code, district=own.name)
 
 
 def check_period(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,

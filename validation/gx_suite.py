@@ -38,7 +38,8 @@ def build_suite(schema: DatasetSchema, registry: Registry):
             suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
                 column=f.name, value_set=list(f.enum), meta={**meta, "code": "not-in-enum"}))
         if f.type == "area_code":
-            codes = [a.area_code for a in registry.areas.values() if a.level == f.area_level]
+            levels = ("district", "commune") if f.area_level == "any" else (f.area_level,)
+            codes = [a.area_code for a in registry.areas.values() if a.level in levels]
             suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
                 column=f.name, value_set=codes, meta={**meta, "code": "unknown-area"}))
     if schema.grain:
@@ -83,9 +84,42 @@ def add_rule_columns(schema: DatasetSchema, frame: pd.DataFrame) -> pd.DataFrame
         complete = inputs.notna().all(axis=1)
         result = pd.Series(True, index=frame.index, dtype=object)
         if complete.any():
-            result[complete] = inputs[complete].astype("int64").eval(rule.expression).astype(bool)
+            result[complete] = _evaluate(rule, inputs[complete])
         frame[RULE_PREFIX + rule.code] = result
     return frame
+
+
+def _numeric(values: pd.DataFrame) -> pd.DataFrame:
+    """Dates become day numbers so one expression language covers both."""
+    out = values.copy()
+    for column in out:
+        if out[column].map(lambda v: isinstance(v, dt.date)).all():
+            out[column] = out[column].map(lambda v: v.toordinal())
+    return out.astype("float64")
+
+
+def _evaluate(rule, inputs: pd.DataFrame) -> pd.Series:
+    if rule.mapping:
+        source, target = rule.fields
+        expected = inputs[source].map(lambda v: dict(rule.mapping).get(int(v)))
+        return (inputs[target] == expected).astype(bool)
+    return _numeric(inputs).eval(rule.expression).astype(bool)
+
+
+def rule_sides(rule, values: pd.DataFrame) -> tuple[str, str]:
+    """The two numbers (or values) shown in a rule's message for one row."""
+    if rule.mapping:
+        level = values[rule.fields[0]].iloc[0]
+        return str(level), str(dict(rule.mapping).get(int(level), "?"))
+    left, right = rule.sides
+    shown = []
+    for side in (left, right):
+        if side in values and isinstance(values[side].iloc[0], dt.date):
+            shown.append(values[side].iloc[0].strftime("%d/%m/%Y"))
+        else:
+            number = _numeric(values).eval(side).iloc[0]
+            shown.append(f"{number:,.0f}".replace(",", ".") if float(number).is_integer() else str(number))
+    return shown[0], shown[1]
 
 
 def run_suite(schema: DatasetSchema, registry: Registry, frame: pd.DataFrame) -> list[dict]:
@@ -133,8 +167,9 @@ def to_error_records(schema: DatasetSchema, failures: list[dict], columns: dict[
         title = schema.field(name).title if name else None
         if code == "out-of-range":
             f = schema.field(name)
-            records.append(make_error(code, row=row, column=letter, field=name, field_title=title,
-                                      value=failure["value"], minimum=f.minimum))
+            records.append(make_error("out-of-range-max" if f.maximum is not None else code, row=row,
+                                      column=letter, field=name, field_title=title, value=failure["value"],
+                                      minimum=f"{f.minimum:g}", maximum=f"{f.maximum:g}" if f.maximum is not None else ""))
         elif code == "not-in-enum":
             records.append(make_error(code, row=row, column=letter, field=name, field_title=title,
                                       value=failure["value"],
@@ -148,10 +183,8 @@ def to_error_records(schema: DatasetSchema, failures: list[dict], columns: dict[
                                                            for g, v in zip(schema.grain, key))))
         elif code == "rule-violation":
             rule = next(r for r in schema.rules if r.code == failure["rule"])
-            one_row = by_row.loc[[row], list(rule.fields)].astype("int64")
-            left, right = rule.sides
-            detail = rule.message.format(left=int(one_row.eval(left).iloc[0]),
-                                         right=int(one_row.eval(right).iloc[0]))
+            left, right = rule_sides(rule, by_row.loc[[row], list(rule.fields)])
+            detail = rule.message.format(left=left, right=right)
             target = rule.fields[-1]
             records.append(make_error(code, row=row, detail=detail, field=target,
                                       column=column_letter(columns[target])))

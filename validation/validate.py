@@ -64,19 +64,31 @@ def today_local() -> dt.date:
     return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
-def _check_unit(report: Report, registry: Registry) -> DatasetSchema | None:
+def _detect_dataset(report: Report, registry: Registry, rows) -> None:
+    """A file that does not name its dataset is recognised by its header row
+    among the datasets its unit answers for."""
     unit = registry.unit(report.unit)
-    if unit is None:
-        report.errors.append(make_error("unit-unknown", value=report.unit))
-        return None
-    if report.dataset is None:
-        # A unit responsible for exactly one dataset need not name it.
-        own = [s for s in all_schemas().values() if unit.unit_type in s.responsible_unit_types]
-        if len(own) != 1:
-            report.errors.append(make_error("dataset-required", value=unit.unit_code,
-                                            detail=", ".join(s.name for s in own) or "chưa có"))
-            return None
+    own = [s for s in all_schemas().values() if unit.unit_type in s.responsible_unit_types]
+    if len(own) == 1:
         report.dataset = own[0].name
+        return
+    scores = sorted(((checks.header_score(s, rows), s.name) for s in own), reverse=True)
+    if scores and scores[0][0] >= 2 and (len(scores) == 1 or scores[0][0] > scores[1][0]):
+        report.dataset = scores[0][1]
+        return
+    report.errors.append(make_error("dataset-required", value=unit.unit_code,
+                                    detail=", ".join(s.name for s in own) or "chưa có"))
+
+
+def _check_unit(report: Report, registry: Registry) -> bool:
+    if registry.unit(report.unit) is None:
+        report.errors.append(make_error("unit-unknown", value=report.unit))
+        return False
+    return True
+
+
+def _check_responsibility(report: Report, registry: Registry) -> DatasetSchema | None:
+    unit = registry.unit(report.unit)
     try:
         schema = load_schema(report.dataset)
     except KeyError:
@@ -85,20 +97,27 @@ def _check_unit(report: Report, registry: Registry) -> DatasetSchema | None:
     if unit.unit_type not in schema.responsible_unit_types:
         responsible = [u.unit_code for u in registry.units.values()
                        if u.unit_type in schema.responsible_unit_types]
+        shown = ", ".join(responsible[:8]) + (f" và {len(responsible) - 8} đơn vị khác" if len(responsible) > 8 else "")
         report.errors.append(make_error("unit-not-responsible", value=unit.unit_code,
-                                        dataset_title=schema.title, detail=", ".join(responsible)))
+                                        dataset_title=schema.title, detail=shown))
         return None
     return schema
 
 
 def _prepare(request: Request, registry: Registry, today: dt.date):
     report = Report(Path(request.path), request.unit.strip().upper(), request.dataset)
-    schema = _check_unit(report, registry)
-    if schema is None:
+    if not _check_unit(report, registry):
         return report, None, set()
     table, errors = read_table(report.path)
     report.errors.extend(errors)
     if table is None:
+        return report, None, set()
+    if report.dataset is None:
+        _detect_dataset(report, registry, table.rows)
+        if report.dataset is None:
+            return report, None, set()
+    schema = _check_responsibility(report, registry)
+    if schema is None:
         return report, None, set()
     header = checks.map_header(schema, table.rows, report.errors)
     if header is None:
@@ -109,7 +128,7 @@ def _prepare(request: Request, registry: Registry, today: dt.date):
     if frame.empty:
         report.errors.append(make_error("no-data-rows"))
         return report, None, failed
-    report.errors.extend(checks.check_areas(schema, header, frame, registry))
+    report.errors.extend(checks.check_areas(schema, header, frame, registry, registry.unit(report.unit)))
     report.errors.extend(checks.check_period(schema, header, frame, today))
     report.errors.extend(checks.check_coverage(schema, frame, registry))
     return report, schema, failed

@@ -40,6 +40,7 @@ class Registry:
         self.areas = {a.area_code: a for a in areas}
         self.units = {u.unit_code: u for u in units}
         self._district_keys: dict[str, Area] | None = None
+        self._commune_keys: dict[str, list[Area]] | None = None
 
     @property
     def districts(self) -> list[Area]:
@@ -57,6 +58,23 @@ class Registry:
                 self._district_keys[key(district.name)] = district
                 self._district_keys[key(district.short_name)] = district
         return self._district_keys.get(key(text))
+
+    def communes_named(self, text: str) -> list[Area]:
+        """Communes whose name or short name matches, anywhere in the province."""
+        if self._commune_keys is None:
+            self._commune_keys = {}
+            for area in self.areas.values():
+                if area.level == "commune":
+                    for k in {key(area.name), key(area.short_name)}:
+                        self._commune_keys.setdefault(k, []).append(area)
+        return self._commune_keys.get(key(text), [])
+
+    def district_of(self, area_code: str) -> Area | None:
+        """The district an area belongs to (itself for a district)."""
+        area = self.areas.get(area_code)
+        if area is None or area.level == "province":
+            return None
+        return area if area.level == "district" else self.areas.get(area.parent_code)
 
 
 @lru_cache(maxsize=1)
