@@ -29,8 +29,7 @@ def process_spool(settings: Settings) -> dict:
     Returns ``{"loaded": [ids], "duplicate": [ids], "rejected": [ids],
     "datasets": [dataset names whose facts changed]}``."""
     from warehouse.db import writer
-    from warehouse.load import (LOADERS, already_recorded, find_duplicate, record_submission,
-                                sync_dimensions)
+    from warehouse.load import already_recorded, find_duplicate, load_dataset, record_submission, sync_dimensions
 
     result = {"loaded": [], "duplicate": [], "rejected": [], "datasets": []}
     receipts = inbox.spooled(settings)
@@ -45,6 +44,7 @@ def process_spool(settings: Settings) -> dict:
         for receipt, report in zip(receipts, reports):
             sid = receipt["submission_id"]
             status = already_recorded(con, sid)
+            imported = None
             sha = inbox.sha256_of(receipt["path"]) if receipt["path"].exists() else ""
             if status is None:
                 summary = report.to_dict()
@@ -57,8 +57,8 @@ def process_spool(settings: Settings) -> dict:
                     "processed_at": dt.datetime.now(dt.timezone.utc),
                     "row_count": report.rows, "error_count": summary["error_count"],
                     "warning_count": summary["warning_count"],
-                    "report_date": frame["report_date"].iloc[0] if report.valid else None,
-                    "slot": frame["slot"].iloc[0] if report.valid else None,
+                    "report_date": _period_date(report) if report.valid else None,
+                    "slot": frame["slot"].iloc[0] if report.valid and "slot" in frame else None,
                     "duplicate_of": None,
                 }
                 if not report.valid:
@@ -66,19 +66,22 @@ def process_spool(settings: Settings) -> dict:
                 elif duplicate_of := find_duplicate(con, report.unit, sha):
                     status, submission["duplicate_of"] = "duplicate", duplicate_of
                 else:
-                    LOADERS[report.dataset](con, load_schema(report.dataset), submission, frame)
+                    imported = load_dataset(con, load_schema(report.dataset), submission, frame)
                     status = "loaded"
                     if report.dataset not in result["datasets"]:
                         result["datasets"].append(report.dataset)
                 submission["status"] = status
                 submission["stored_path"] = _destination(settings, receipt, status != "rejected")
                 record_submission(con, submission)
-            outcomes.append((receipt, report, status, sha))
+            if status == "rejected":
+                imported = {"inserted": 0, "updated": 0, "unchanged": 0, "withdrawn": 0,
+                            "rejected": report.rows}
+            outcomes.append((receipt, report, status, sha, imported))
         con.execute("COMMIT")
     # Files move only after the warehouse committed; a crash in between leaves
     # them in spool/, and the next run finds them already recorded.
-    for receipt, report, status, sha in outcomes:
-        summary = report.to_dict()
+    for receipt, report, status, sha, imported in outcomes:
+        summary = {**report.to_dict(), "import": imported}
         accepted = status != "rejected"
         stored = inbox.file_away(settings, receipt, accepted,
                                  report=summary, report_text=render_text(summary, receipt))
@@ -88,6 +91,14 @@ def process_spool(settings: Settings) -> dict:
                             error_count=summary["error_count"])
         result[status].append(receipt["submission_id"])
     return result
+
+
+def _period_date(report):
+    """The date a submission is for: its period's date, else its first date column."""
+    schema = load_schema(report.dataset)
+    dates = [f.name for f in schema.fields if f.type == "date" and f.name in report.frame]
+    ordered = [n for n in schema.period_key if n in dates] + dates
+    return report.frame[ordered[0]].iloc[0] if ordered else None
 
 
 def publish(settings: Settings, datasets: list[str]) -> list[str]:

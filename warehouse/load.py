@@ -50,25 +50,67 @@ def record_submission(con: duckdb.DuckDBPyConnection, submission: dict) -> None:
     con.execute(f"INSERT INTO raw.submission ({columns}) VALUES ({marks})", list(submission.values()))
 
 
-def load_epidemic_situation(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submission: dict,
-                            frame: pd.DataFrame) -> None:
-    """Insert one accepted file's rows into staging and core (caller holds the transaction)."""
-    rows = frame.rename(columns={"__row": "source_row"}).copy()
-    rows["submission_id"] = submission["submission_id"]
-    staged = rows[["submission_id", "source_row", "report_date", "slot", "district_code", *FIGURES]]
-    con.execute("INSERT INTO staging.epidemic_situation_by_district BY NAME SELECT * FROM staged")
-    report_date, slot = staged["report_date"].iloc[0], staged["slot"].iloc[0]
-    received_at: dt.datetime = submission["received_at"]
-    con.execute("""UPDATE core.fact_epidemic_situation SET valid_to = ?
-                   WHERE unit_code = ? AND report_date = ? AND slot = ? AND valid_to IS NULL""",
-                [received_at, submission["unit_code"], report_date, slot])
-    con.execute("""
-        INSERT INTO core.fact_epidemic_situation BY NAME
-        SELECT submission_id, ? AS unit_code, ? AS file_sha256, ?::TIMESTAMPTZ AS received_at,
-               report_date, slot, district_code, new_cases_community, new_cases_quarantine,
-               cumulative_cases, under_treatment, recovered, deaths, tests_performed,
-               ?::TIMESTAMPTZ AS valid_from, NULL AS valid_to
-        FROM staged""", [submission["unit_code"], submission["file_sha256"], received_at, received_at])
+# The first dataset's fact table predates the naming rule (core.fact_<dataset>).
+FACT_TABLES = {"epidemic_situation_by_district": "core.fact_epidemic_situation"}
 
 
-LOADERS = {"epidemic_situation_by_district": load_epidemic_situation}
+def fact_table(dataset: str) -> str:
+    return FACT_TABLES.get(dataset, f"core.fact_{dataset}")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
+    schema_name, table = qualified.split(".")
+    return [c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+        "ORDER BY column_index", [schema_name, table]).fetchall()]
+
+
+def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submission: dict,
+                 frame: pd.DataFrame) -> dict:
+    """Insert one accepted file's rows into staging and core (the caller holds
+    the transaction) and return the import summary, as DHIS2 gives one:
+    rows inserted, updated, unchanged, and earlier rows withdrawn."""
+    fields = [f.name for f in schema.fields if f.name in frame]
+    incoming = frame.rename(columns={"__row": "source_row"})[["source_row", *fields]].copy()
+    incoming["submission_id"] = submission["submission_id"]
+    staging_cols = [c for c in _columns(con, f"staging.{schema.name}") if c in incoming]
+    con.register("incoming", incoming)
+    try:
+        con.execute(f"INSERT INTO staging.{schema.name} ({', '.join(staging_cols)}) "
+                    f"SELECT {', '.join(staging_cols)} FROM incoming")
+        fact = fact_table(schema.name)
+        fact_cols = _columns(con, fact)
+        values = [c for c in fields if c in fact_cols]
+        grain = list(schema.grain)
+        if schema.supersede == "period":
+            scope = " AND ".join(f"p.{c} = (SELECT any_value({c}) FROM incoming)" for c in schema.period_key)
+        else:
+            scope = f"({', '.join('p.' + c for c in grain)}) IN (SELECT ({', '.join(grain)}) FROM incoming)"
+        previous = (f"SELECT * FROM {fact} p WHERE p.unit_code = $unit AND p.valid_to IS NULL AND {scope}")
+        on = " AND ".join(f"i.{c} = p.{c}" for c in grain)
+        same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM p.{c}" for c in values)
+        params = {"unit": submission["unit_code"]}
+        counts = con.execute(f"""
+            WITH p AS ({previous})
+            SELECT count(*) FILTER (WHERE p.unit_code IS NULL),
+                   count(*) FILTER (WHERE p.unit_code IS NOT NULL AND NOT ({same})),
+                   count(*) FILTER (WHERE p.unit_code IS NOT NULL AND ({same}))
+            FROM incoming i LEFT JOIN p ON {on}""", params).fetchone()
+        withdrawn = con.execute(f"""
+            WITH p AS ({previous})
+            SELECT count(*) FROM p WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})""",
+                                params).fetchone()[0]
+        # Supersede, never overwrite: close the versions this file replaces.
+        con.execute(f"UPDATE {fact} SET valid_to = $at WHERE unit_code = $unit AND valid_to IS NULL "
+                    f"AND {scope.replace('p.', '')}", {**params, "at": submission["received_at"]})
+        lineage = {"submission_id": "$sid", "unit_code": "$unit", "file_sha256": "$sha",
+                   "received_at": "$at", "valid_from": "$at", "valid_to": "NULL"}
+        targets = [c for c in fact_cols if c in lineage or c in incoming]
+        select = [f"{lineage[c]}" if c in lineage else c for c in targets]
+        con.execute(f"INSERT INTO {fact} ({', '.join(targets)}) SELECT {', '.join(select)} FROM incoming",
+                    {**params, "sid": submission["submission_id"], "sha": submission["file_sha256"],
+                     "at": submission["received_at"]})
+    finally:
+        con.unregister("incoming")
+    return {"inserted": counts[0], "updated": counts[1], "unchanged": counts[2],
+            "withdrawn": withdrawn, "rejected": 0}
