@@ -29,7 +29,8 @@ def process_spool(settings: Settings) -> dict:
     Returns ``{"loaded": [ids], "duplicate": [ids], "rejected": [ids],
     "datasets": [dataset names whose facts changed]}``."""
     from warehouse.db import writer
-    from warehouse.load import already_recorded, find_duplicate, load_dataset, record_submission, sync_dimensions
+    from warehouse.load import (already_recorded, find_duplicate, load_dataset, record_issues,
+                                record_submission, sync_dimensions)
 
     result = {"loaded": [], "duplicate": [], "rejected": [], "datasets": []}
     receipts = inbox.spooled(settings)
@@ -47,6 +48,9 @@ def process_spool(settings: Settings) -> dict:
             imported = None
             sha = inbox.sha256_of(receipt["path"]) if receipt["path"].exists() else ""
             if status is None:
+                if report.valid:
+                    # History counts files earlier in this batch: same connection, same transaction.
+                    report.errors.extend(history_errors(con, report))
                 summary = report.to_dict()
                 frame = report.frame
                 submission = {
@@ -73,6 +77,7 @@ def process_spool(settings: Settings) -> dict:
                 submission["status"] = status
                 submission["stored_path"] = _destination(settings, receipt, status != "rejected")
                 record_submission(con, submission)
+                record_issues(con, sid, report.errors)
             if status == "rejected":
                 imported = {"inserted": 0, "updated": 0, "unchanged": 0, "withdrawn": 0,
                             "rejected": report.rows}
@@ -91,6 +96,19 @@ def process_spool(settings: Settings) -> dict:
                             error_count=summary["error_count"])
         result[status].append(receipt["submission_id"])
     return result
+
+
+def history_errors(con, report) -> list:
+    """Checks against the warehouse: cumulative figures, outliers, other units' figures."""
+    from ingest.registry import load_registry
+    from validation.history import check_cross_unit, check_history
+    from warehouse.load import fact_table
+
+    schema = load_schema(report.dataset)
+    table = fact_table(schema.name)
+    unit_type = load_registry().unit(report.unit).unit_type
+    return [*check_history(con, table, schema, report.unit, report.frame, report.header_columns),
+            *check_cross_unit(con, table, schema, unit_type, report.frame, report.header_columns)]
 
 
 def _period_date(report):

@@ -33,6 +33,8 @@ class Field:
     personal: bool = False          # personal data: never in a public or unit view
     own_district: bool = False      # a district unit may only report its own district
     parent_field: str | None = None  # commune names are resolved within this district code
+    within_days_of: str | None = None  # a date that must fall in the days before this date field...
+    within_days: int | None = None     # ...at most this many days before it
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class DatasetSchema:
     supersede: str  # period: a file replaces the unit's rows for its period; key: rows with the same grain
     fields: tuple[Field, ...]
     rules: tuple[Rule, ...] = field(default=())
+    cross_check: dict | None = None  # compare with another unit type's figures (warnings)
 
     @property
     def personal_fields(self) -> list[str]:
@@ -100,6 +103,7 @@ def _parse(doc: dict) -> DatasetSchema:
                          expression=r.get("expression"),
                          mapping=tuple((r.get("mapping") or {}).items()))
                     for r in doc.get("rules", ())),
+        cross_check=doc.get("cross_check"),
     )
 
 

@@ -148,7 +148,7 @@ def check_areas(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,
                     continue
                 if key(name) not in (key(area.name), key(area.short_name)):
                     yield make_error("area-name-mismatch", row=number, column=letter, field=f.name,
-                                     field_title=f.title, value=name, code=code, expected=area.name)
+                                     field_title=f.title, value=name, area_code=code, expected=area.name)
         if f.type == "area_name" and f.parent_field in frame:
             for number, name, district_code in frame[["__row", f.name, f.parent_field]].itertuples(index=False):
                 district = registry.areas.get(district_code) if district_code else None
@@ -181,13 +181,22 @@ def check_period(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,
         values = frame[name].dropna() if name in frame else []
         if len(values) == 0:
             continue
-        expected = values.iloc[0]
+        # The value most rows agree on is the file's period; the others stand out.
+        expected = values.mode().iloc[0]
         f = schema.field(name)
         for number, value in frame.loc[frame[name].notna(), ["__row", name]].itertuples(index=False):
             if value != expected:
                 yield make_error("mixed-period", row=number, column=header.letter(name), field=name,
                                  field_title=f.title, value=_show(value), expected=_show(expected))
     for f in schema.fields:
+        if f.within_days and f.name in frame and f.within_days_of in frame:
+            anchor = schema.field(f.within_days_of)
+            for number, value, ref in frame[["__row", f.name, f.within_days_of]].itertuples(index=False):
+                if value is not None and ref is not None and not pd.isna(value) and not pd.isna(ref) \
+                        and (ref - value).days > f.within_days:
+                    yield make_error("date-outside-period", row=number, column=header.letter(f.name),
+                                     field=f.name, field_title=f.title, value=_show(value),
+                                     days=f.within_days, period_title=anchor.title, period=_show(ref))
         if f.not_in_future and f.name in frame:
             for number, value in frame.loc[frame[f.name].notna(), ["__row", f.name]].itertuples(index=False):
                 if value > today:

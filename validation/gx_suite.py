@@ -102,7 +102,8 @@ def _evaluate(rule, inputs: pd.DataFrame) -> pd.Series:
     if rule.mapping:
         source, target = rule.fields
         expected = inputs[source].map(lambda v: dict(rule.mapping).get(int(v)))
-        return (inputs[target] == expected).astype(bool)
+        # A source value outside the mapping is the range check's to report.
+        return (expected.isna() | (inputs[target] == expected)).astype(bool)
     return _numeric(inputs).eval(rule.expression).astype(bool)
 
 
@@ -163,6 +164,8 @@ def to_error_records(schema: DatasetSchema, failures: list[dict], columns: dict[
         row, name, code = failure["row"], failure["field"], failure["code"]
         if (row, name) in failed_cells:
             continue  # already reported as a type error
+        if name is not None and name not in columns:
+            continue  # the whole column is missing: reported once, as missing-column
         letter = column_letter(columns[name]) if name in columns else None
         title = schema.field(name).title if name else None
         if code == "out-of-range":

@@ -50,6 +50,17 @@ def record_submission(con: duckdb.DuckDBPyConnection, submission: dict) -> None:
     con.execute(f"INSERT INTO raw.submission ({columns}) VALUES ({marks})", list(submission.values()))
 
 
+def record_issues(con: duckdb.DuckDBPyConnection, submission_id: str, errors: list) -> None:
+    """Every error, warning and note of a submission, for the data-quality view."""
+    if not errors:
+        return
+    issues = pd.DataFrame([{**e.to_dict(), "submission_id": submission_id, "ordinal": i}
+                           for i, e in enumerate(errors)])
+    con.execute("""INSERT INTO raw.validation_issue BY NAME
+                   SELECT submission_id, ordinal, code, severity, "row" AS excel_row, "column" AS excel_column,
+                          field, value, message FROM issues""")
+
+
 # The first dataset's fact table predates the naming rule (core.fact_<dataset>).
 FACT_TABLES = {"epidemic_situation_by_district": "core.fact_epidemic_situation"}
 

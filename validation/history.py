@@ -1,0 +1,146 @@
+"""Checks against what the warehouse already holds: cumulative figures never
+go down, outliers against the unit's own history (DHIS2's z-score and
+modified z-score), and consistency with another unit's figures.
+
+They read the warehouse through the connection the caller passes (the
+pipeline's writer connection, so files earlier in the same batch count as
+history); they yield error records and never write.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import pandas as pd
+
+from ingest.schema import DatasetSchema
+from validation.errors import ErrorRecord, make_error
+
+Z_LIMIT = 3.0            # DHIS2 default for the z-score
+MODIFIED_Z_LIMIT = 3.5   # Iglewicz and Hoaglin's cut-off for the modified z-score
+MIN_HISTORY = 7          # fewer earlier values say nothing about what is usual
+HISTORY_WINDOW = 60      # earlier accepted values considered per key and field
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{int(value):,}".replace(",", ".")
+
+
+def order_fields(schema: DatasetSchema) -> list[str]:
+    """How a unit's submissions are ordered in time: the period, else the first date."""
+    if schema.period_key:
+        return list(schema.period_key)
+    return [next(f.name for f in schema.fields if f.type == "date")]
+
+
+def entity_key(schema: DatasetSchema) -> list[str]:
+    """What a figure is about, across periods (e.g. the district)."""
+    order = set(order_fields(schema))
+    return [g for g in schema.grain if g not in order]
+
+
+def _earlier(con, schema, table, unit, frame, fields):
+    """The unit's open rows from earlier periods, for the keys in the file."""
+    order, key = order_fields(schema), entity_key(schema)
+    if not key or frame.empty:
+        return None
+    current = tuple(frame[order].iloc[0])
+    con.register("file_keys", frame[key].drop_duplicates())
+    try:
+        where = " AND ".join(f"f.{c} = k.{c}" for c in key)
+        before = f"({', '.join('f.' + c for c in order)}) < ({', '.join('?' for _ in order)})"
+        return con.execute(f"""
+            SELECT {', '.join('f.' + c for c in key + order + fields)}
+            FROM {table} f JOIN file_keys k ON {where}
+            WHERE f.unit_code = ? AND f.valid_to IS NULL AND {before}
+            QUALIFY row_number() OVER (PARTITION BY {', '.join('f.' + c for c in key)}
+                                       ORDER BY {', '.join('f.' + c + ' DESC' for c in order)}) <= {HISTORY_WINDOW}
+        """, [unit, *current]).df()
+    finally:
+        con.unregister("file_keys")
+
+
+def check_history(con: duckdb.DuckDBPyConnection, table: str, schema: DatasetSchema, unit: str,
+                  frame: pd.DataFrame, columns: dict[str, int]) -> Iterator[ErrorRecord]:
+    from validation.errors import column_letter
+
+    cumulative = [f.name for f in schema.fields if f.cumulative and f.name in frame]
+    flows = [f.name for f in schema.fields
+             if f.type in ("integer", "decimal") and not f.cumulative and f.name in frame
+             and f.minimum is not None and f.maximum is None]
+    history = _earlier(con, schema, table, unit, frame, cumulative + flows)
+    if history is None or history.empty:
+        return
+    key, order = entity_key(schema), order_fields(schema)
+    grouped = {k: g for k, g in history.groupby(key, sort=False)}
+    for _, row in frame.iterrows():
+        k = tuple(row[c] for c in key) if len(key) > 1 else row[key[0]]
+        past = grouped.get(k)
+        if past is None or past.empty:
+            continue
+        last = past.iloc[0]
+        when = " ".join(v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else str(v) for v in last[order])
+        for name in cumulative:
+            value, before = row[name], last[name]
+            if pd.notna(value) and pd.notna(before) and value < before:
+                yield make_error("cumulative-decreased", row=int(row["__row"]),
+                                 column=column_letter(columns[name]), field=name,
+                                 field_title=schema.field(name).title, value=_fmt(value),
+                                 previous=_fmt(before), when=when)
+        for name in flows:
+            series = past[name].dropna().astype(float)
+            value = row[name]
+            if pd.isna(value) or len(series) < MIN_HISTORY:
+                continue
+            mean, sd = series.mean(), series.std(ddof=0)
+            median = series.median()
+            mad = (series - median).abs().median()
+            z = abs(value - mean) / sd if sd > 0 else 0.0
+            modified = 0.6745 * abs(value - median) / mad if mad > 0 else 0.0
+            if z > Z_LIMIT and modified > MODIFIED_Z_LIMIT:
+                yield make_error("outlier", row=int(row["__row"]), column=column_letter(columns[name]),
+                                 field=name, field_title=schema.field(name).title, value=_fmt(value),
+                                 mean=_fmt(round(mean, 1)), z=f"{z:.1f}".replace(".", ","),
+                                 modified=f"{modified:.1f}".replace(".", ","), count=len(series))
+
+
+def check_cross_unit(con: duckdb.DuckDBPyConnection, table: str, schema: DatasetSchema, unit_type: str,
+                     frame: pd.DataFrame, columns: dict[str, int]) -> Iterator[ErrorRecord]:
+    """A district unit's figures against the provincial unit's figures for the
+    same district and date (e.g. TTYT testing vs CDC testing). Warnings only:
+    either side may be the one that is wrong."""
+    from ingest.registry import load_registry
+    from validation.errors import column_letter
+
+    spec = schema.cross_check
+    if not spec or unit_type != spec["unit_type"] or frame.empty:
+        return
+    by, fields = list(spec["by"]), list(spec["fields"])
+    mine = frame.groupby(by, as_index=False)[fields].sum()
+    registry = load_registry()
+    reference_units = [u.unit_code for u in registry.units.values() if u.unit_type == spec["against"]]
+    con.register("mine", mine)
+    try:
+        theirs = con.execute(f"""
+            SELECT {', '.join('f.' + c for c in by)}, {', '.join(f'sum(f.{c}) AS {c}' for c in fields)}
+            FROM {table} f JOIN mine m ON {' AND '.join(f'f.{c} = m.{c}' for c in by)}
+            WHERE f.valid_to IS NULL AND f.unit_code IN ({', '.join('?' for _ in reference_units)})
+            GROUP BY ALL""", reference_units).df()
+    finally:
+        con.unregister("mine")
+    if theirs.empty:
+        return
+    merged = mine.merge(theirs, on=by, suffixes=("", "_ref"))
+    first_rows = frame.groupby(by)["__row"].min()
+    for _, row in merged.iterrows():
+        for name in fields:
+            if row[name] != row[name + "_ref"]:
+                yield make_error("cross-unit-mismatch", row=int(first_rows[tuple(row[c] for c in by)]
+                                                                 if len(by) > 1 else first_rows[row[by[0]]]),
+                                 column=column_letter(columns[name]), field=name,
+                                 field_title=schema.field(name).title, value=_fmt(row[name]),
+                                 reference=_fmt(row[name + "_ref"]), against=spec["against"],
+                                 detail=", ".join(str(row[c]) if not hasattr(row[c], "strftime")
+                                                  else row[c].strftime("%d/%m/%Y") for c in by))
