@@ -33,6 +33,7 @@ class Field:
     personal: bool = False          # personal data: never in a public or unit view
     own_district: bool = False      # a district unit may only report its own district
     parent_field: str | None = None  # commune names are resolved within this district code
+    outliers: bool = False           # compare with the unit's own history (z-scores, warnings)
     within_days_of: str | None = None  # a date that must fall in the days before this date field...
     within_days: int | None = None     # ...at most this many days before it
 

@@ -28,11 +28,12 @@ def sample_file(tmp_path):
     from ingest.schema import load_schema
     from ingest.templates import write_submission
 
-    def make(unit="SYT", date=REPORT_DATE, slot="08:00", suffix=".xlsx", edit=None, name=None):
-        rows = sample_rows(DATASET, unit, date, slot)
+    def make(unit="SYT", date=REPORT_DATE, slot="08:00", suffix=".xlsx", edit=None, name=None,
+             dataset=DATASET):
+        rows = sample_rows(dataset, unit, date, slot)
         if edit:
             edit(rows)
-        out = tmp_path / (name or f"{unit}_{date}_{slot.replace(':', '')}{suffix}")
-        return write_submission(load_schema(DATASET), rows, out, unit)
+        out = tmp_path / (name or f"{unit}_{dataset}_{date}_{slot.replace(':', '')}{suffix}")
+        return write_submission(load_schema(dataset), rows, out, unit)
 
     return make

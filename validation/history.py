@@ -67,17 +67,14 @@ def check_history(con: duckdb.DuckDBPyConnection, table: str, schema: DatasetSch
     from validation.errors import column_letter
 
     cumulative = [f.name for f in schema.fields if f.cumulative and f.name in frame]
-    flows = [f.name for f in schema.fields
-             if f.type in ("integer", "decimal") and not f.cumulative and f.name in frame
-             and f.minimum is not None and f.maximum is None]
+    flows = [f.name for f in schema.fields if f.outliers and f.name in frame]
     history = _earlier(con, schema, table, unit, frame, cumulative + flows)
     if history is None or history.empty:
         return
     key, order = entity_key(schema), order_fields(schema)
     grouped = {k: g for k, g in history.groupby(key, sort=False)}
     for _, row in frame.iterrows():
-        k = tuple(row[c] for c in key) if len(key) > 1 else row[key[0]]
-        past = grouped.get(k)
+        past = grouped.get(tuple(row[c] for c in key))
         if past is None or past.empty:
             continue
         last = past.iloc[0]
@@ -132,13 +129,17 @@ def check_cross_unit(con: duckdb.DuckDBPyConnection, table: str, schema: Dataset
         con.unregister("mine")
     if theirs.empty:
         return
-    merged = mine.merge(theirs, on=by, suffixes=("", "_ref"))
+    # DuckDB hands dates back as timestamps: compare keys as text on both sides.
+    for side in (mine, theirs):
+        for c in by:
+            side[c + "_key"] = side[c].map(lambda v: v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v))
+    keys = [c + "_key" for c in by]
+    merged = mine.merge(theirs.drop(columns=by), on=keys, suffixes=("", "_ref"))
     first_rows = frame.groupby(by)["__row"].min()
     for _, row in merged.iterrows():
         for name in fields:
             if row[name] != row[name + "_ref"]:
-                yield make_error("cross-unit-mismatch", row=int(first_rows[tuple(row[c] for c in by)]
-                                                                 if len(by) > 1 else first_rows[row[by[0]]]),
+                yield make_error("cross-unit-mismatch", row=int(first_rows[tuple(row[c] for c in by)]),
                                  column=column_letter(columns[name]), field=name,
                                  field_title=schema.field(name).title, value=_fmt(row[name]),
                                  reference=_fmt(row[name + "_ref"]), against=spec["against"],
