@@ -6,12 +6,15 @@ from pathlib import Path
 from ingest.schema import DatasetSchema, all_schemas
 
 KINDS = {"date": "Ngày (dd/mm/yyyy)", "slot": "Khung giờ (HH:MM)", "integer": "Số nguyên",
-         "area_code": "Mã GSO", "area_name": "Tên đơn vị hành chính", "string": "Văn bản"}
+         "area_code": "Mã GSO", "area_name": "Tên đơn vị hành chính", "string": "Văn bản",
+         "decimal": "Số (dấu phẩy thập phân)", "url": "Đường dẫn (http/https)"}
 
 
 def render(schema: DatasetSchema) -> str:
     cadence = schema.cadence
-    when = ("hằng ngày lúc " + ", ".join(cadence["times"])) if cadence["kind"] == "slots" else cadence["kind"]
+    when = {"slots": lambda: "hằng ngày lúc " + ", ".join(cadence["times"]),
+            "daily": lambda: f"hằng ngày, trước {cadence['deadline']}",
+            "on_change": lambda: f"ngay khi có thay đổi (tối đa {cadence['max_age_hours']} giờ)"}[cadence["kind"]]()
     lines = [f"# {schema.title}", "", f"`{schema.name}` — {schema.description}", "",
              f"- Đơn vị chịu trách nhiệm: {', '.join(schema.responsible_unit_types)}",
              f"- Tần suất cập nhật: {when} ({cadence.get('timezone', '')})",

@@ -8,12 +8,15 @@ already recorded in the warehouse is never loaded twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from ingest import inbox
+from ingest.outbox import write_outbox
 from ingest.schema import load_schema
 from ingest.settings import Settings
 from validation.validate import Request, render_text, validate_files
 
+log = logging.getLogger(__name__)
 claim_inbox = inbox.claim_inbox
 
 
@@ -37,6 +40,7 @@ def process_spool(settings: Settings) -> dict:
     if not receipts:
         return result
     reports = validate_files([Request(r["path"], r["unit"], r.get("dataset")) for r in receipts])
+    build_datadocs_for(settings, receipts, reports)
     outcomes = []
     with writer(settings.warehouse_path) as con:
         con.execute("BEGIN")
@@ -78,9 +82,10 @@ def process_spool(settings: Settings) -> dict:
                 submission["stored_path"] = _destination(settings, receipt, status != "rejected")
                 record_submission(con, submission)
                 record_issues(con, sid, report.errors)
-            if status == "rejected":
-                imported = {"inserted": 0, "updated": 0, "unchanged": 0, "withdrawn": 0,
-                            "rejected": report.rows}
+            if status in ("rejected", "duplicate"):
+                imported = {"inserted": 0, "updated": 0, "withdrawn": 0,
+                            "unchanged": report.rows if status == "duplicate" else 0,
+                            "rejected": report.rows if status == "rejected" else 0}
             outcomes.append((receipt, report, status, sha, imported))
         con.execute("COMMIT")
     # Files move only after the warehouse committed; a crash in between leaves
@@ -90,12 +95,32 @@ def process_spool(settings: Settings) -> dict:
         accepted = status != "rejected"
         stored = inbox.file_away(settings, receipt, accepted,
                                  report=summary, report_text=render_text(summary, receipt))
+        try:
+            write_outbox(settings.outbox, receipt, report, stored, imported)
+        except OSError:  # the agency's copy is a courtesy; the load and the archive stand
+            log.exception("outbox for %s", receipt["submission_id"])
         inbox.update_status(settings, receipt["submission_id"], status, dataset=report.dataset,
                             file_sha256=sha, stored_path=str(stored),
                             report_path=str(stored) + ".report.json",
                             error_count=summary["error_count"])
         result[status].append(receipt["submission_id"])
     return result
+
+
+def build_datadocs_for(settings: Settings, receipts: list[dict], reports: list) -> None:
+    """One Data Docs run per dataset in the batch. Docs never block loading."""
+    import pandas as pd
+
+    from validation.datadocs import build_datadocs
+
+    for name in sorted({r.dataset for r in reports if r.frame is not None and not r.frame.empty}):
+        frames = [r.frame.assign(__file=i) for i, r in enumerate(reports)
+                  if r.dataset == name and r.frame is not None and not r.frame.empty]
+        try:
+            build_datadocs(settings.datadocs, load_schema(name), pd.concat(frames, ignore_index=True),
+                           run_name=receipts[0]["submission_id"])
+        except Exception:
+            log.exception("data docs for %s", name)
 
 
 def history_errors(con, report) -> list:

@@ -137,6 +137,7 @@ def _read_xlsx(path: Path) -> tuple[RawTable | None, list[ErrorRecord]]:
                 refusal = _sheet_area(zf, members)
                 if refusal:
                     return None, [refusal]
+                own_lists = _template_lists_sheet(zf, names)
     # What zipfile raises on damaged archives: bad structures, inflate errors,
     # CRC mismatches, unsupported compression, password-protected zip members.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError,
@@ -146,7 +147,28 @@ def _read_xlsx(path: Path) -> tuple[RawTable | None, list[ErrorRecord]]:
         return None, [make_error("xlsx-macro")]
     if kind != "xlsx":
         return None, [make_error("file-format-unsupported", detail=kind)]
-    return _read_workbook(path, corrupt)
+    return _read_workbook(path, corrupt, own_lists)
+
+
+# Our templates keep their drop-down sources on a hidden sheet and name it in
+# this custom document property (ingest/templates.py); that sheet is expected
+# to be hidden and holds no data, so it gets no warning.
+TEMPLATE_LISTS_PROPERTY = "CongThongTinCovid.DanhMuc"
+
+
+def _template_lists_sheet(zf: zipfile.ZipFile, names: set[str]) -> str | None:
+    if "docProps/custom.xml" not in names:
+        return None
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(zf.read("docProps/custom.xml")[:1_000_000])
+    except ET.ParseError:
+        return None
+    for prop in root:
+        if prop.get("name") == TEMPLATE_LISTS_PROPERTY:
+            return "".join(prop.itertext()).strip() or None
+    return None
 
 
 def _zip_bomb(members: list[zipfile.ZipInfo]) -> ErrorRecord | None:
@@ -230,7 +252,7 @@ def _package_kind(zf: zipfile.ZipFile, names: set[str]) -> str:
     return "tệp nén .zip không phải bảng tính Excel"
 
 
-def _read_workbook(path: Path, corrupt: str) -> tuple[RawTable | None, list[ErrorRecord]]:
+def _read_workbook(path: Path, corrupt: str, own_lists: str | None = None) -> tuple[RawTable | None, list[ErrorRecord]]:
     import python_calamine
 
     errors: list[ErrorRecord] = []
@@ -240,7 +262,7 @@ def _read_workbook(path: Path, corrupt: str) -> tuple[RawTable | None, list[Erro
         worksheets = [(i, s) for i, s in enumerate(sheets)
                       if s.typ == python_calamine.SheetTypeEnum.WorkSheet]
         for _, s in worksheets:
-            if s.visible != python_calamine.SheetVisibleEnum.Visible:
+            if s.visible != python_calamine.SheetVisibleEnum.Visible and s.name != own_lists:
                 very = s.visible == python_calamine.SheetVisibleEnum.VeryHidden
                 errors.append(make_error("sheet-hidden", value=s.name,
                                          detail=" (ẩn ở mức cao, chỉ bỏ ẩn được trong trình soạn VBA)"

@@ -41,6 +41,16 @@ class Settings:
         return self.home / "quarantine"
 
     @property
+    def outbox(self) -> Path:
+        """What each agency gets back: report, summary, annotated workbook."""
+        return self.home / "outbox"
+
+    @property
+    def datadocs(self) -> Path:
+        """Great Expectations Data Docs, readable offline."""
+        return self.home / "datadocs"
+
+    @property
     def submissions(self) -> Path:
         """One JSON status journal per submission id (readable without any lock)."""
         return self.home / "submissions"

@@ -97,13 +97,12 @@ def template(unit: str, dataset: str | None, out: Path) -> None:
     Example: portal template --unit CDC --dataset epidemic_situation_by_district --out mau.xlsx
     """
     from ingest.schema import load_schema
-    from ingest.templates import prefilled_rows, write_submission
+    from ingest.templates import write_template
 
     unit, dataset = _check_unit_dataset(unit, dataset)
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise UsageError("Tên tệp phải kết thúc bằng .xlsx hoặc .csv")
-    schema = load_schema(dataset)
-    click.echo(write_submission(schema, prefilled_rows(schema), out, unit))
+    click.echo(write_template(load_schema(dataset), out, unit))
 
 
 @main.command()
