@@ -63,7 +63,7 @@ def update_status(settings: Settings, submission_id: str, state: str, **fields) 
     return record
 
 
-def submit(settings: Settings, source: Path, unit_code: str) -> str:
+def submit(settings: Settings, source: Path, unit_code: str, dataset: str | None = None) -> str:
     """Drop a file into inbox/<UNIT>/ atomically and return its submission id.
 
     The file is first copied into a hidden temporary name in the same folder,
@@ -77,7 +77,7 @@ def submit(settings: Settings, source: Path, unit_code: str) -> str:
     tmp = folder / f".{target.name}.tmp"
     shutil.copyfile(source, tmp)
     update_status(settings, submission_id, "received", unit=unit_code, original_name=source.name,
-                  received_at=received_at.isoformat())
+                  received_at=received_at.isoformat(), dataset=dataset)
     os.rename(tmp, target)
     return submission_id
 
@@ -113,12 +113,13 @@ def _claim_one(settings: Settings, unit: str, path: Path, now: float) -> str | N
         known = read_status(settings, submission_id) or {}
         received_at = known.get("received_at") or dt.datetime.now(dt.timezone.utc).isoformat()
     else:
-        submission_id, original = new_submission_id(), path.name
+        submission_id, original, known = new_submission_id(), path.name, {}
         received_at = dt.datetime.now(dt.timezone.utc).isoformat()
     target_dir = settings.spool / submission_id
     target_dir.mkdir(parents=True, exist_ok=True)
-    receipt = {"submission_id": submission_id, "unit": unit,
-               "original_name": original, "received_at": received_at}
+    # The dataset is named by `portal submit --dataset`, else recognised from the header.
+    receipt = {"submission_id": submission_id, "unit": unit, "original_name": original,
+               "received_at": received_at, "dataset": known.get("dataset")}
     _write_json(target_dir / "receipt.json", receipt)
     try:
         os.rename(path, target_dir / original)

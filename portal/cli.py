@@ -128,10 +128,11 @@ def validate(file: Path, unit: str, dataset: str | None, as_json: bool) -> None:
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--unit", required=True)
-def submit(file: Path, unit: str) -> None:
+@click.option("--dataset", help="Biểu mẫu; nếu bỏ trống, hệ thống nhận ra từ dòng tiêu đề.")
+def submit(file: Path, unit: str, dataset: str | None) -> None:
     """Drop a file into inbox/<UNIT>/ atomically and print its submission id.
 
-    Example: portal submit syt.xlsx --unit SYT
+    Example: portal submit syt.xlsx --unit SYT --dataset epidemic_situation_by_district
     """
     from ingest.inbox import submit as drop
     from ingest.registry import load_registry
@@ -141,7 +142,9 @@ def submit(file: Path, unit: str) -> None:
     found = load_registry().unit(unit)
     if found is None:
         raise UsageError(f"Không có đơn vị '{unit}'. Xem danh sách: portal units")
-    click.echo(drop(load_settings(), file, found.unit_code))
+    if dataset is not None:
+        _check_unit_dataset(found.unit_code, dataset)
+    click.echo(drop(load_settings(), file, found.unit_code, dataset))
 
 
 @main.command()
