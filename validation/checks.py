@@ -88,49 +88,79 @@ def map_header(schema: DatasetSchema, rows: list[tuple[int, list]],
     return header
 
 
+def _blank_row(cells: list) -> bool:
+    return all(c is None or c == "" or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
 def type_cells(schema: DatasetSchema, header: HeaderMap, rows: list[tuple[int, list]],
                errors: list[ErrorRecord]) -> tuple[pd.DataFrame, set[tuple[int, str]]]:
     """Typed frame of the data rows (blank rows dropped), plus the cells that
-    failed to parse, so later checks do not report them twice."""
-    records, failed = [], set()
-    enums = {f.name: {fold(v): v for v in f.enum} for f in schema.fields if f.enum and f.type == "string"}
-    swappable: dict[str, list[tuple[int, object]]] = {}
-    month_first: dict[str, int] = {}
-    for number, cells in rows:
-        if number <= header.row or all(c is None or str(c).strip() == "" for c in cells):
-            continue
-        record = {"__row": number}
-        for name, index in header.columns.items():
-            f = schema.field(name)
+    failed to parse, so later checks do not report them twice.
+
+    Works column by column and parses each distinct raw value once: a
+    million-row line list has few distinct dates, codes and statuses."""
+    data = [(number, cells) for number, cells in rows if number > header.row and not _blank_row(cells)]
+    numbers = [number for number, _ in data]
+    columns: dict[str, list] = {"__row": numbers}
+    failed: set[tuple[int, str]] = set()
+    for name, index in header.columns.items():
+        f = schema.field(name)
+        letter = column_letter(index)
+        enum = {fold(v): v for v in f.enum} if f.enum and f.type == "string" else None
+        memo: dict = {}
+        values, swappable, month_first = [], [], None
+        for number, cells in data:
             raw = cells[index] if index < len(cells) else None
-            value, code = parse_cell(f.type, raw)
-            if f.type == "date" and isinstance(raw, str):
-                if day_month_swappable(raw):
-                    swappable.setdefault(name, []).append((number, raw))
-                elif month_first_only(raw):
-                    month_first.setdefault(name, number)
+            memo_key = (type(raw), raw)
+            parsed = memo.get(memo_key)
+            if parsed is None:
+                value, code = parse_cell(f.type, raw)
+                if enum is not None and value is not None and not code:
+                    # Accept 'nu', 'NỮ', 'Nữ ' for 'Nữ'; anything else is left for the enum check.
+                    value = enum.get(fold(value), value)
+                is_text_date = f.type == "date" and isinstance(raw, str)
+                parsed = memo[memo_key] = (value, code, is_text_date and day_month_swappable(raw),
+                                           is_text_date and month_first_only(raw))
+            value, code, could_swap, month_only = parsed
             if code:
-                errors.append(make_error(code, row=number, column=column_letter(index), field=name,
+                errors.append(make_error(code, row=number, column=letter, field=name,
                                          field_title=f.title, value=raw))
                 failed.add((number, name))
-            elif name in enums and value is not None:
-                # Accept 'nu', 'NỮ', 'Nữ ' for 'Nữ'; anything else is left for the enum check.
-                value = enums[name].get(fold(value), value)
-            record[name] = value
-        records.append(record)
-    # A column that holds a month-first date ('10/25/2021') makes every
-    # day/month-swappable date in it ambiguous: report them, never guess.
-    for name, first_row in month_first.items():
-        f = schema.field(name)
-        for number, raw in swappable.get(name, []):
-            errors.append(make_error("date-ambiguous", row=number, column=header.letter(name), field=name,
-                                     field_title=f.title, value=raw,
-                                     detail=f" (dòng {first_row} của cột này ghi tháng trước ngày)"))
-            failed.add((number, name))
-    frame = pd.DataFrame.from_records(records, columns=["__row", *header.columns])
-    for number, name in failed:
-        frame.loc[frame["__row"] == number, name] = None
-    return frame, failed
+                value = None
+            if could_swap:
+                swappable.append((len(values), number, raw))
+            if month_only and month_first is None:
+                month_first = number
+            values.append(value)
+        # A column that holds a month-first date ('10/25/2021') makes every
+        # day/month-swappable date in it ambiguous: report them, never guess.
+        if month_first is not None:
+            for position, number, raw in swappable:
+                errors.append(make_error("date-ambiguous", row=number, column=letter, field=name,
+                                         field_title=f.title, value=raw,
+                                         detail=f" (dòng {month_first} của cột này ghi tháng trước ngày)"))
+                failed.add((number, name))
+                values[position] = None
+        columns[name] = values
+    return pd.DataFrame(columns, columns=["__row", *header.columns]), failed
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or value == ""
+
+
+def _rows_where(frame: pd.DataFrame, cols: list[str], judge) -> Iterator[tuple[int, tuple, dict]]:
+    """(row, values, verdict) for each row the judge flags. The judge sees each
+    distinct combination of values once, so big files cost little."""
+    verdicts = {}
+    for values in frame[cols].drop_duplicates().itertuples(index=False, name=None):
+        if not any(_blank(v) for v in values) and (verdict := judge(*values)):
+            verdicts[values] = verdict
+    if verdicts:
+        for number, *values in frame[["__row", *cols]].itertuples(index=False, name=None):
+            verdict = verdicts.get(tuple(values))
+            if verdict:
+                yield number, tuple(values), verdict
 
 
 def check_areas(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,
@@ -140,43 +170,45 @@ def check_areas(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,
     for f in schema.fields:
         if f.name not in frame:
             continue
-        letter = header.letter(f.name)
+        where = {"column": header.letter(f.name), "field": f.name, "field_title": f.title}
         if f.type == "area_name" and f.code_field in frame:
-            for number, name, code in frame[["__row", f.name, f.code_field]].itertuples(index=False):
-                area = registry.areas.get(code) if code else None
-                if not name or area is None:
-                    continue
-                if key(name) not in (key(area.name), key(area.short_name)):
-                    yield make_error("area-name-mismatch", row=number, column=letter, field=f.name,
-                                     field_title=f.title, value=name, area_code=code, expected=area.name)
+            def name_matches_code(name, code):
+                area = registry.areas.get(code)
+                if area is not None and key(name) not in (key(area.name), key(area.short_name)):
+                    return {"code": "area-name-mismatch", "area_code": code, "expected": area.name}
+            for number, (name, _), verdict in _rows_where(frame, [f.name, f.code_field], name_matches_code):
+                yield make_error(verdict.pop("code"), row=number, value=name, **where, **verdict)
         if f.type == "area_name" and f.parent_field in frame:
-            for number, name, district_code in frame[["__row", f.name, f.parent_field]].itertuples(index=False):
-                district = registry.areas.get(district_code) if district_code else None
-                if not name or district is None:
-                    continue
+            def commune_in_district(name, district_code):
+                district = registry.areas.get(district_code)
+                if district is None:
+                    return None
                 matches = registry.communes_named(name)
                 if any(m.parent_code == district.area_code for m in matches):
-                    continue
+                    return None
                 if matches:
                     actual = ", ".join(sorted({registry.areas[m.parent_code].name for m in matches}))
-                    yield make_error("commune-not-in-district", row=number, column=letter, field=f.name,
-                                     field_title=f.title, value=name, actual=actual, district=district.name)
-                else:
-                    yield make_error("unknown-commune", row=number, column=letter, field=f.name,
-                                     field_title=f.title, value=name, district=district.name)
+                    return {"code": "commune-not-in-district", "actual": actual, "district": district.name}
+                return {"code": "unknown-commune", "district": district.name}
+            for number, (name, _), verdict in _rows_where(frame, [f.name, f.parent_field], commune_in_district):
+                yield make_error(verdict["code"], row=number, value=name, **where,
+                                 **{k: v for k, v in verdict.items() if k != "code"})
         if f.own_district and unit is not None and unit.district_code:
             own = registry.areas[unit.district_code]
-            for number, code in frame[["__row", f.name]].itertuples(index=False):
-                district = registry.district_of(code) if code else None
+
+            def outside_own(code):
+                district = registry.district_of(code)
                 if district is not None and district.area_code != own.area_code:
-                    yield make_error("not-own-district", row=number, column=letter, field=f.name,
-                                     field_title=f.title, value=code, area=registry.areas[code].name,
-                                     unit=unit.unit_code, district=own.name)
+                    return {"area": registry.areas[code].name}
+            for number, (code,), verdict in _rows_where(frame, [f.name], outside_own):
+                yield make_error("not-own-district", row=number, value=code, unit=unit.unit_code,
+                                 district=own.name, **where, **verdict)
 
 
 def check_period(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,
                  today: dt.date) -> Iterator[ErrorRecord]:
-    """One file reports one period (e.g. one date and slot); no future dates."""
+    """One file reports one period (e.g. one date and slot); no future dates;
+    dates within the days the schema allows before the period."""
     for name in schema.period_key:
         values = frame[name].dropna() if name in frame else []
         if len(values) == 0:
@@ -184,25 +216,22 @@ def check_period(schema: DatasetSchema, header: HeaderMap, frame: pd.DataFrame,
         # The value most rows agree on is the file's period; the others stand out.
         expected = values.mode().iloc[0]
         f = schema.field(name)
-        for number, value in frame.loc[frame[name].notna(), ["__row", name]].itertuples(index=False):
-            if value != expected:
-                yield make_error("mixed-period", row=number, column=header.letter(name), field=name,
-                                 field_title=f.title, value=_show(value), expected=_show(expected))
+        for number, (value,), _ in _rows_where(frame, [name], lambda v: v != expected):
+            yield make_error("mixed-period", row=number, column=header.letter(name), field=name,
+                             field_title=f.title, value=_show(value), expected=_show(expected))
     for f in schema.fields:
         if f.within_days and f.name in frame and f.within_days_of in frame:
             anchor = schema.field(f.within_days_of)
-            for number, value, ref in frame[["__row", f.name, f.within_days_of]].itertuples(index=False):
-                if value is not None and ref is not None and not pd.isna(value) and not pd.isna(ref) \
-                        and (ref - value).days > f.within_days:
-                    yield make_error("date-outside-period", row=number, column=header.letter(f.name),
-                                     field=f.name, field_title=f.title, value=_show(value),
-                                     days=f.within_days, period_title=anchor.title, period=_show(ref))
+            for number, (value, ref), _ in _rows_where(frame, [f.name, f.within_days_of],
+                                                        lambda v, r: (r - v).days > f.within_days):
+                yield make_error("date-outside-period", row=number, column=header.letter(f.name),
+                                 field=f.name, field_title=f.title, value=_show(value),
+                                 days=f.within_days, period_title=anchor.title, period=_show(ref))
         if f.not_in_future and f.name in frame:
-            for number, value in frame.loc[frame[f.name].notna(), ["__row", f.name]].itertuples(index=False):
-                if value > today:
-                    yield make_error("future-date", row=number, column=header.letter(f.name),
-                                     field=f.name, field_title=f.title, value=_show(value),
-                                     today=_show(today))
+            for number, (value,), _ in _rows_where(frame, [f.name], lambda v: v > today):
+                yield make_error("future-date", row=number, column=header.letter(f.name),
+                                 field=f.name, field_title=f.title, value=_show(value),
+                                 today=_show(today))
 
 
 def check_coverage(schema: DatasetSchema, frame: pd.DataFrame,
