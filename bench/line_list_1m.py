@@ -91,7 +91,7 @@ def bare_read(path: Path) -> float:
     if path.suffix == ".csv":
         con.execute(f"SELECT count(*) FROM read_csv('{path}', all_varchar=true, header=true)").fetchone()
     else:
-        ext = Path(duckdb_ext.__file__).resolve().parent / "extensions"
+        ext = Path(duckdb_ext.__path__[0]).resolve() / "extensions"
         con.execute(f"SET extension_directory='{ext}'")
         con.execute("LOAD excel")
         con.execute(f"SELECT count(*) FROM read_xlsx('{path}', all_varchar=true, header=true)").fetchone()

@@ -9,20 +9,20 @@ from ingest.pipeline import run_once
 from tests.conftest import REPORT_DATE
 
 
-def _serving(settings, sql):
-    con = duckdb.connect(str(settings.serving_path), read_only=True)
+def _query(path, sql):
+    con = duckdb.connect(str(path), read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def _serving(settings, sql):
+    return _query(settings.serving_path, sql)
 
 
 def _warehouse(settings, sql):
-    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return _query(settings.warehouse_path, sql)
 
 
 def test_pipeline_same_file_twice_adds_nothing(portal_home, sample_file):
