@@ -120,8 +120,15 @@ def write_outbox(outbox_dir: Path, receipt: dict, report, source_path: Path,
     _write_text(paths["json"], json.dumps({**contract, "submission": submission,
                                            "import_summary": import_summary},
                                           ensure_ascii=False, indent=2, default=str))
+    marked = [e for e in contract["errors"] if e["severity"] in ("error", "warning")]
     try:
-        note = annotate(report, Path(source_path), paths["annotated"], contract)
+        if not marked:
+            # Nothing to mark: copying the agency's own workbook back would cost
+            # a full openpyxl load and save per file (a 730-file backfill) for nothing.
+            del paths["annotated"]
+            note = "Không có ô nào cần sửa, nên không gửi lại bản đánh dấu."
+        else:
+            note = annotate(report, Path(source_path), paths["annotated"], contract)
     except Exception as exc:  # a workbook openpyxl chokes on must not cost the agency its report
         log.exception("annotating %s failed", source_path)
         paths["annotated"].unlink(missing_ok=True)

@@ -178,8 +178,8 @@ def test_outbox_accepted_file_summary(sample_file, tmp_path):
     assert ("Kết quả nạp dữ liệu: thêm mới 20 dòng, cập nhật 5 dòng, giữ nguyên 2 dòng "
             "(không thay đổi), từ chối 0 dòng.") in summary
     assert "CẦN SỬA TRƯỚC" not in summary
-    ws = load_workbook(paths["annotated"])["Số liệu"]
-    assert painted(ws) == []
+    assert "Không có ô nào cần sửa" in summary
+    assert "annotated" not in paths
 
 
 def test_outbox_import_summary_shape_and_words():
