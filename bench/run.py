@@ -126,7 +126,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="portal-bench-"))
     year = make_files(work / "year", dt.date(2021, 5, 1), 365)
     drops = make_files(work / "drops", dt.date(2022, 6, 1), LATENCY_DROPS // 2 + 1)
-    cold_drop, drops = drops[0], drops[1:]
+    cold_drop, drops = drops[0], drops[1:LATENCY_DROPS + 1]
     base_one, base_year = baseline(year)
 
     settings = settings_for(work / "home")

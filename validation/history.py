@@ -72,35 +72,44 @@ def check_history(con: duckdb.DuckDBPyConnection, table: str, schema: DatasetSch
     if history is None or history.empty:
         return
     key, order = entity_key(schema), order_fields(schema)
-    grouped = {k: g for k, g in history.groupby(key, sort=False)}
-    for _, row in frame.iterrows():
-        past = grouped.get(tuple(row[c] for c in key))
-        if past is None or past.empty:
-            continue
-        last = past.iloc[0]
-        when = " ".join(v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else str(v) for v in last[order])
+    history = history.sort_values(order, ascending=False)
+    # Text keys on both sides: DuckDB and the parser may type a code differently.
+    def as_key(df: pd.DataFrame) -> pd.Series:
+        text = df[key[0]].astype(str)
+        for column in key[1:]:
+            text = text + "|" + df[column].astype(str)
+        return text
+    history["__key"], rows = as_key(history), frame.assign(__key=as_key(frame))
+    groups = history.groupby("__key", sort=False)
+
+    if cumulative:
+        last = groups.first()
+        when = last[order].apply(lambda r: " ".join(v.strftime("%d/%m/%Y") if hasattr(v, "strftime")
+                                                    else str(v) for v in r), axis=1)
+        joined = rows.join(last[cumulative].add_suffix("__before"), on="__key")
         for name in cumulative:
-            value, before = row[name], last[name]
-            if pd.notna(value) and pd.notna(before) and value < before:
+            bad = joined[joined[name] < joined[name + "__before"]]
+            for _, row in bad.iterrows():
                 yield make_error("cumulative-decreased", row=int(row["__row"]),
                                  column=column_letter(columns[name]), field=name,
-                                 field_title=schema.field(name).title, value=_fmt(value),
-                                 previous=_fmt(before), when=when)
-        for name in flows:
-            series = past[name].dropna().astype(float)
-            value = row[name]
-            if pd.isna(value) or len(series) < MIN_HISTORY:
-                continue
-            mean, sd = series.mean(), series.std(ddof=0)
-            median = series.median()
-            mad = (series - median).abs().median()
-            z = abs(value - mean) / sd if sd > 0 else 0.0
-            modified = 0.6745 * abs(value - median) / mad if mad > 0 else 0.0
-            if z > Z_LIMIT and modified > MODIFIED_Z_LIMIT:
-                yield make_error("outlier", row=int(row["__row"]), column=column_letter(columns[name]),
-                                 field=name, field_title=schema.field(name).title, value=_fmt(value),
-                                 mean=_fmt(round(mean, 1)), z=f"{z:.1f}".replace(".", ","),
-                                 modified=f"{modified:.1f}".replace(".", ","), count=len(series))
+                                 field_title=schema.field(name).title, value=_fmt(row[name]),
+                                 previous=_fmt(row[name + "__before"]), when=when[row["__key"]])
+    for name in flows:
+        values = history[["__key", name]].dropna().astype({name: float})
+        stats = values.groupby("__key")[name].agg(["count", "mean", "median"])
+        stats["sd"] = values.groupby("__key")[name].std(ddof=0)
+        deviation = (values[name] - values["__key"].map(stats["median"])).abs()
+        stats["mad"] = deviation.groupby(values["__key"]).median()
+        joined = rows.join(stats, on="__key")
+        value = joined[name].astype(float)
+        z = (value - joined["mean"]).abs() / joined["sd"].where(joined["sd"] > 0)
+        modified = 0.6745 * (value - joined["median"]).abs() / joined["mad"].where(joined["mad"] > 0)
+        flagged = joined[(joined["count"] >= MIN_HISTORY) & (z > Z_LIMIT) & (modified > MODIFIED_Z_LIMIT)]
+        for index, row in flagged.iterrows():
+            yield make_error("outlier", row=int(row["__row"]), column=column_letter(columns[name]),
+                             field=name, field_title=schema.field(name).title, value=_fmt(row[name]),
+                             mean=_fmt(round(row["mean"], 1)), z=f"{z[index]:.1f}".replace(".", ","),
+                             modified=f"{modified[index]:.1f}".replace(".", ","), count=int(row["count"]))
 
 
 def check_cross_unit(con: duckdb.DuckDBPyConnection, table: str, schema: DatasetSchema, unit_type: str,
