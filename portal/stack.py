@@ -76,7 +76,7 @@ def submit_samples(settings: Settings, days: int) -> list[str]:
         if path.exists():
             continue
         write_submission(schema, sample_rows(schema.name, unit, day, slot), path, unit)
-        ids.append(submit(settings, path, unit))
+        ids.append(submit(settings, path, unit, schema.name))
     return ids
 
 
