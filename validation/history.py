@@ -41,22 +41,35 @@ def entity_key(schema: DatasetSchema) -> list[str]:
     return [g for g in schema.grain if g not in order]
 
 
-def _earlier(con, schema, table, unit, frame, fields):
-    """The unit's open rows from earlier periods, for the keys in the file."""
+def _history_stats(con, schema, table, unit, frame, cumulative, flows) -> pd.DataFrame | None:
+    """One query: per key of the file, the last earlier values of the cumulative
+    fields and, for the flow fields, count, mean, standard deviation, median
+    and median absolute deviation over the unit's last HISTORY_WINDOW periods."""
     order, key = order_fields(schema), entity_key(schema)
-    if not key or frame.empty:
+    if not key or frame.empty or not (cumulative or flows):
         return None
     current = tuple(frame[order].iloc[0])
+    keys = ", ".join(key)
+    newest_first = ", ".join(f"f.{c} DESC" for c in order)
+    by_key = ", ".join(f"f.{c}" for c in key)
+    last = [f"arg_max({c}, rn_inv) AS last__{c}" for c in cumulative + order]
+    flow_stats = [f"count({c}) AS count__{c}, avg({c}) AS mean__{c}, stddev_pop({c}) AS sd__{c}, "
+                  f"any_value(med__{c}) AS median__{c}, median(abs({c} - med__{c})) AS mad__{c}"
+                  for c in flows]
+    medians = ", ".join([keys] + [f"median({c}) AS med__{c}" for c in flows])
     con.register("file_keys", frame[key].drop_duplicates())
     try:
-        where = " AND ".join(f"f.{c} = k.{c}" for c in key)
-        before = f"({', '.join('f.' + c for c in order)}) < ({', '.join('?' for _ in order)})"
         return con.execute(f"""
-            SELECT {', '.join('f.' + c for c in key + order + fields)}
-            FROM {table} f JOIN file_keys k ON {where}
-            WHERE f.unit_code = ? AND f.valid_to IS NULL AND {before}
-            QUALIFY row_number() OVER (PARTITION BY {', '.join('f.' + c for c in key)}
-                                       ORDER BY {', '.join('f.' + c + ' DESC' for c in order)}) <= {HISTORY_WINDOW}
+            WITH h AS (
+                SELECT {', '.join('f.' + c for c in key + order + cumulative + flows)},
+                       -row_number() OVER (PARTITION BY {by_key} ORDER BY {newest_first}) AS rn_inv
+                FROM {table} f JOIN file_keys k ON {' AND '.join(f'f.{c} = k.{c}' for c in key)}
+                WHERE f.unit_code = ? AND f.valid_to IS NULL
+                  AND ({', '.join('f.' + c for c in order)}) < ({', '.join('?' for _ in order)})
+                QUALIFY row_number() OVER (PARTITION BY {by_key} ORDER BY {newest_first}) <= {HISTORY_WINDOW}
+            ), m AS (SELECT {medians} FROM h GROUP BY {keys})
+            SELECT {keys}, {', '.join(last + flow_stats)}
+            FROM h JOIN m USING ({keys}) GROUP BY {keys}
         """, [unit, *current]).df()
     finally:
         con.unregister("file_keys")
@@ -68,48 +81,41 @@ def check_history(con: duckdb.DuckDBPyConnection, table: str, schema: DatasetSch
 
     cumulative = [f.name for f in schema.fields if f.cumulative and f.name in frame]
     flows = [f.name for f in schema.fields if f.outliers and f.name in frame]
-    history = _earlier(con, schema, table, unit, frame, cumulative + flows)
-    if history is None or history.empty:
+    stats = _history_stats(con, schema, table, unit, frame, cumulative, flows)
+    if stats is None or stats.empty:
         return
     key, order = entity_key(schema), order_fields(schema)
-    history = history.sort_values(order, ascending=False)
-    # Text keys on both sides: DuckDB and the parser may type a code differently.
+
     def as_key(df: pd.DataFrame) -> pd.Series:
+        # Text keys on both sides: DuckDB and the parser may type a code differently.
         text = df[key[0]].astype(str)
         for column in key[1:]:
             text = text + "|" + df[column].astype(str)
         return text
-    history["__key"], rows = as_key(history), frame.assign(__key=as_key(frame))
-    groups = history.groupby("__key", sort=False)
 
-    if cumulative:
-        last = groups.first()
-        when = last[order].apply(lambda r: " ".join(v.strftime("%d/%m/%Y") if hasattr(v, "strftime")
-                                                    else str(v) for v in r), axis=1)
-        joined = rows.join(last[cumulative].add_suffix("__before"), on="__key")
-        for name in cumulative:
-            bad = joined[joined[name] < joined[name + "__before"]]
-            for _, row in bad.iterrows():
-                yield make_error("cumulative-decreased", row=int(row["__row"]),
-                                 column=column_letter(columns[name]), field=name,
-                                 field_title=schema.field(name).title, value=_fmt(row[name]),
-                                 previous=_fmt(row[name + "__before"]), when=when[row["__key"]])
+    joined = frame.assign(__key=as_key(frame)).join(stats.set_index(as_key(stats)).drop(columns=key),
+                                                    on="__key")
+    for name in cumulative:
+        for _, row in joined[joined[name] < joined[f"last__{name}"]].iterrows():
+            when = " ".join(v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else str(v)
+                            for v in (row[f"last__{c}"] for c in order))
+            yield make_error("cumulative-decreased", row=int(row["__row"]),
+                             column=column_letter(columns[name]), field=name,
+                             field_title=schema.field(name).title, value=_fmt(row[name]),
+                             previous=_fmt(row[f"last__{name}"]), when=when)
     for name in flows:
-        values = history[["__key", name]].dropna().astype({name: float})
-        stats = values.groupby("__key")[name].agg(["count", "mean", "median"])
-        stats["sd"] = values.groupby("__key")[name].std(ddof=0)
-        deviation = (values[name] - values["__key"].map(stats["median"])).abs()
-        stats["mad"] = deviation.groupby(values["__key"]).median()
-        joined = rows.join(stats, on="__key")
         value = joined[name].astype(float)
-        z = (value - joined["mean"]).abs() / joined["sd"].where(joined["sd"] > 0)
-        modified = 0.6745 * (value - joined["median"]).abs() / joined["mad"].where(joined["mad"] > 0)
-        flagged = joined[(joined["count"] >= MIN_HISTORY) & (z > Z_LIMIT) & (modified > MODIFIED_Z_LIMIT)]
-        for index, row in flagged.iterrows():
+        sd, mad = joined[f"sd__{name}"], joined[f"mad__{name}"]
+        z = (value - joined[f"mean__{name}"]).abs() / sd.where(sd > 0)
+        modified = 0.6745 * (value - joined[f"median__{name}"]).abs() / mad.where(mad > 0)
+        flagged = (joined[f"count__{name}"] >= MIN_HISTORY) & (z > Z_LIMIT) & (modified > MODIFIED_Z_LIMIT)
+        for index, row in joined[flagged].iterrows():
             yield make_error("outlier", row=int(row["__row"]), column=column_letter(columns[name]),
                              field=name, field_title=schema.field(name).title, value=_fmt(row[name]),
-                             mean=_fmt(round(row["mean"], 1)), z=f"{z[index]:.1f}".replace(".", ","),
-                             modified=f"{modified[index]:.1f}".replace(".", ","), count=int(row["count"]))
+                             mean=_fmt(round(row[f"mean__{name}"], 1)),
+                             z=f"{z[index]:.1f}".replace(".", ","),
+                             modified=f"{modified[index]:.1f}".replace(".", ","),
+                             count=int(row[f"count__{name}"]))
 
 
 def check_cross_unit(con: duckdb.DuckDBPyConnection, table: str, schema: DatasetSchema, unit_type: str,

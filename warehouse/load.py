@@ -69,7 +69,17 @@ def fact_table(dataset: str) -> str:
     return FACT_TABLES.get(dataset, f"core.fact_{dataset}")
 
 
+_COLUMNS: dict[str, list[str]] = {}
+
+
 def _columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
+    """A table's columns; tables change only by migration, so ask the catalogue once."""
+    if qualified not in _COLUMNS:
+        _COLUMNS[qualified] = _catalogue_columns(con, qualified)
+    return _COLUMNS[qualified]
+
+
+def _catalogue_columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
     schema_name, table = qualified.split(".")
     return [c for (c,) in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
@@ -93,33 +103,34 @@ def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submissi
         fact_cols = _columns(con, fact)
         values = [c for c in fields if c in fact_cols]
         grain = list(schema.grain)
+        params = {"unit": submission["unit_code"]}
         if schema.supersede == "period":
-            scope = " AND ".join(f"p.{c} = (SELECT any_value({c}) FROM incoming)" for c in schema.period_key)
+            # The file holds one period (checked by validation): bind it as values.
+            scope = " AND ".join(f"p.{c} = $period_{c}" for c in schema.period_key)
+            params.update({f"period_{c}": incoming[c].iloc[0] for c in schema.period_key})
         else:
             scope = f"({', '.join('p.' + c for c in grain)}) IN (SELECT ({', '.join(grain)}) FROM incoming)"
-        previous = (f"SELECT * FROM {fact} p WHERE p.unit_code = $unit AND p.valid_to IS NULL AND {scope}")
+        previous = (f"SELECT *, 1 AS was_open FROM {fact} p "
+                    f"WHERE p.unit_code = $unit AND p.valid_to IS NULL AND {scope}")
         on = " AND ".join(f"i.{c} = p.{c}" for c in grain)
         same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM p.{c}" for c in values)
-        params = {"unit": submission["unit_code"]}
         counts = con.execute(f"""
-            WITH p AS ({previous})
-            SELECT count(*) FILTER (WHERE p.unit_code IS NULL),
-                   count(*) FILTER (WHERE p.unit_code IS NOT NULL AND NOT ({same})),
-                   count(*) FILTER (WHERE p.unit_code IS NOT NULL AND ({same}))
-            FROM incoming i LEFT JOIN p ON {on}""", params).fetchone()
-        withdrawn = con.execute(f"""
-            WITH p AS ({previous})
-            SELECT count(*) FROM p WHERE NOT EXISTS (SELECT 1 FROM incoming i WHERE {on})""",
-                                params).fetchone()[0]
+            WITH p AS ({previous}), i AS (SELECT *, 1 AS is_new FROM incoming)
+            SELECT count(*) FILTER (WHERE p.was_open IS NULL),
+                   count(*) FILTER (WHERE i.is_new = 1 AND p.was_open = 1 AND NOT ({same})),
+                   count(*) FILTER (WHERE i.is_new = 1 AND p.was_open = 1 AND ({same})),
+                   count(*) FILTER (WHERE i.is_new IS NULL)
+            FROM i FULL JOIN p ON {on}""", params).fetchone()
+        withdrawn = counts[3]
         # Supersede, never overwrite: close the versions this file replaces.
-        con.execute(f"UPDATE {fact} SET valid_to = $at WHERE unit_code = $unit AND valid_to IS NULL "
-                    f"AND {scope.replace('p.', '')}", {**params, "at": submission["received_at"]})
+        con.execute(f"UPDATE {fact} AS p SET valid_to = $at WHERE p.unit_code = $unit "
+                    f"AND p.valid_to IS NULL AND {scope}", {**params, "at": submission["received_at"]})
         lineage = {"submission_id": "$sid", "unit_code": "$unit", "file_sha256": "$sha",
                    "received_at": "$at", "valid_from": "$at", "valid_to": "NULL"}
         targets = [c for c in fact_cols if c in lineage or c in incoming]
         select = [f"{lineage[c]}" if c in lineage else c for c in targets]
         con.execute(f"INSERT INTO {fact} ({', '.join(targets)}) SELECT {', '.join(select)} FROM incoming",
-                    {**params, "sid": submission["submission_id"], "sha": submission["file_sha256"],
+                    {"unit": submission["unit_code"], "sid": submission["submission_id"], "sha": submission["file_sha256"],
                      "at": submission["received_at"]})
     finally:
         con.unregister("incoming")
