@@ -250,7 +250,6 @@ def _policies(unit, date, slot):
 
 
 def _levels(unit, date, slot):
-    registry = load_registry()
     districts = _districts(unit)
     rows = []
     for d in districts:

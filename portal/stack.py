@@ -13,7 +13,6 @@ import secrets
 import signal
 import socket
 import time
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ingest.settings import TIMEZONE, Settings

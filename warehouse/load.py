@@ -6,16 +6,11 @@ opens a new one, so history is kept.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import pandas as pd
 
 from ingest.registry import load_registry
 from ingest.schema import DatasetSchema
-
-FIGURES = ["new_cases_community", "new_cases_quarantine", "cumulative_cases", "under_treatment",
-           "recovered", "deaths", "tests_performed"]
 
 
 def sync_dimensions(con: duckdb.DuckDBPyConnection) -> None:
@@ -54,7 +49,7 @@ def record_issues(con: duckdb.DuckDBPyConnection, submission_id: str, errors: li
     """Every error, warning and note of a submission, for the data-quality view."""
     if not errors:
         return
-    issues = pd.DataFrame([{**e.to_dict(), "submission_id": submission_id, "ordinal": i}
+    issues = pd.DataFrame(  # noqa: F841 (read by DuckDB's replacement scan below)[{**e.to_dict(), "submission_id": submission_id, "ordinal": i}
                            for i, e in enumerate(errors)])
     con.execute("""INSERT INTO raw.validation_issue BY NAME
                    SELECT submission_id, ordinal, code, severity, "row" AS excel_row, "column" AS excel_column,
