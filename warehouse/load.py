@@ -49,7 +49,8 @@ def record_issues(con: duckdb.DuckDBPyConnection, submission_id: str, errors: li
     """Every error, warning and note of a submission, for the data-quality view."""
     if not errors:
         return
-    issues = pd.DataFrame(  # noqa: F841 (read by DuckDB's replacement scan below)[{**e.to_dict(), "submission_id": submission_id, "ordinal": i}
+    # `issues` is read by name in the SQL below (DuckDB's replacement scan).
+    issues = pd.DataFrame([{**e.to_dict(), "submission_id": submission_id, "ordinal": i}
                            for i, e in enumerate(errors)])
     con.execute("""INSERT INTO raw.validation_issue BY NAME
                    SELECT submission_id, ordinal, code, severity, "row" AS excel_row, "column" AS excel_column,
