@@ -108,19 +108,20 @@ def process_spool(settings: Settings) -> dict:
 
 
 def build_datadocs_for(settings: Settings, receipts: list[dict], reports: list) -> None:
-    """One Data Docs run per dataset in the batch. Docs never block loading."""
-    import pandas as pd
-
+    """Data Docs for each GX run of the batch (one per dataset), from the
+    results validation already produced. Docs never block loading."""
     from validation.datadocs import build_datadocs
 
-    for name in sorted({r.dataset for r in reports if r.frame is not None and not r.frame.empty}):
-        frames = [r.frame.assign(__file=i) for i, r in enumerate(reports)
-                  if r.dataset == name and r.frame is not None and not r.frame.empty]
+    done = set()
+    for report in reports:
+        if report.gx_result is None or id(report.gx_result) in done:
+            continue
+        done.add(id(report.gx_result))
         try:
-            build_datadocs(settings.datadocs, load_schema(name), pd.concat(frames, ignore_index=True),
+            build_datadocs(settings.datadocs, load_schema(report.dataset), report.gx_result,
                            run_name=receipts[0]["submission_id"])
         except Exception:
-            log.exception("data docs for %s", name)
+            log.exception("data docs for %s", report.dataset)
 
 
 def history_errors(con, report) -> list:

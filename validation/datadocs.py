@@ -20,8 +20,6 @@ import re
 import shutil
 from pathlib import Path
 
-import pandas as pd
-
 from ingest.registry import Registry, load_registry
 from ingest.schema import DatasetSchema
 from ingest.settings import REPO_ROOT
@@ -35,9 +33,6 @@ SITE_NAME = "portal"
 PROJECT_DIR = "_gx"
 VENDOR_DIR = "static/vendor"
 DEFAULT_ASSETS = REPO_ROOT / ".venv" / "datadocs-assets" / "node_modules"
-# SUMMARY keeps pages small on a 1,000,000-row batch: counts and a sample of
-# unexpected values, not every failing row (those are in the JSON reports).
-RESULT_FORMAT = {"result_format": "SUMMARY", "partial_unexpected_count": 20}
 
 # CDN URL (without query string) -> (npm package, file inside the package).
 # Versions are those in GX's templates; package.json pins the same ones.
@@ -124,55 +119,51 @@ def _context(docs_dir: Path):
     return context
 
 
-def _prepare_frame(schema: DatasetSchema, frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame exactly as validate_files hands it to GX (same suite, same columns)."""
-    from validation.gx_suite import add_rule_columns
-
-    frame = frame.copy()
-    if "__file" not in frame:
-        frame["__file"] = 0
-    frame = add_rule_columns(schema, frame)
-    for f in schema.fields:
-        if f.name not in frame:
-            frame[f.name] = None
-    return frame
+# Pages stay small on a 1,000,000-row batch: counts and a sample of
+# unexpected values, not every failing row (those are in the JSON reports).
+MAX_LISTED = 20
+_ROW_LISTS = ("unexpected_list", "unexpected_index_list", "partial_unexpected_index_list")
 
 
-def run_and_store(docs_dir: Path, schema: DatasetSchema, frame: pd.DataFrame, *,
-                  registry: Registry | None = None, run_name: str | None = None):
-    """Validate ``frame`` with the dataset's suite in the file-based context and
-    keep the result; returns (context, [resource identifiers to render])."""
-    import great_expectations as gx
+def _for_docs(result):
+    """A copy of a COMPLETE validation result trimmed to what a page shows."""
+    from great_expectations.core import ExpectationSuiteValidationResult
+
+    data = result.to_json_dict()
+    for outcome in data["results"]:
+        details = outcome.get("result") or {}
+        for name in _ROW_LISTS:
+            if isinstance(details.get(name), list):
+                details[name] = details[name][:MAX_LISTED]
+        details.pop("unexpected_index_query", None)
+    return ExpectationSuiteValidationResult(**data)
+
+
+def store_result(docs_dir: Path, schema: DatasetSchema, result, *,
+                 registry: Registry | None = None, run_name: str | None = None):
+    """Keep GX's result of the pipeline's own validation (no second run) in the
+    file-based context; returns (context, [resource identifiers to render])."""
     from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier, ValidationResultIdentifier)
 
     from validation.gx_suite import build_suite
 
-    registry = registry or load_registry()
     context = _context(docs_dir)
-    source = context.data_sources.add_or_update_pandas("submissions")
-    asset = next((a for a in source.assets if a.name == schema.name), None) \
-        or source.add_dataframe_asset(schema.name)
-    batch = next((b for b in asset.batch_definitions if b.name == "all"), None) \
-        or asset.add_batch_definition_whole_dataframe("all")
-    suite = context.suites.add_or_update(build_suite(schema, registry))
-    definition = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=schema.name, data=batch, suite=suite))
-    checkpoint = context.checkpoints.add_or_update(
-        gx.Checkpoint(name=schema.name, validation_definitions=[definition], actions=[],
-                      result_format=RESULT_FORMAT))
+    context.suites.add_or_update(build_suite(schema, registry or load_registry()))
     now = dt.datetime.now(dt.timezone.utc)
-    result = checkpoint.run(batch_parameters={"dataframe": _prepare_frame(schema, frame)},
-                            run_id=RunIdentifier(run_name=run_name or f"{schema.name}-{now:%Y%m%dT%H%M%S}",
-                                                 run_time=now))
-    identifiers = list(result.run_results.keys())
-    return context, identifiers
+    run_id = RunIdentifier(run_name=run_name or f"{schema.name}-{now:%Y%m%dT%H%M%S}", run_time=now)
+    identifier = ValidationResultIdentifier(ExpectationSuiteIdentifier(schema.name), run_id,
+                                            batch_identifier=schema.name)
+    context.validation_results_store.set(identifier, _for_docs(result))
+    return context, [identifier]
 
 
-def build_datadocs(docs_dir: Path, schema: DatasetSchema, frame: pd.DataFrame, *,
+def build_datadocs(docs_dir: Path, schema: DatasetSchema, result, *,
                    registry: Registry | None = None, run_name: str | None = None) -> Path:
-    """Validate ``frame`` (typed rows of one or more files of ``schema``'s
-    dataset, e.g. ``report.frame``), add the result to the Data Docs site in
-    ``docs_dir`` and make the whole site readable offline. Returns index.html.
+    """Add GX's validation ``result`` for a batch of ``schema``'s dataset (as
+    kept in ``Report.gx_result``) to the Data Docs site in ``docs_dir`` and make
+    the whole site readable offline. Returns index.html.
 
     Only the new validation page, its suite page and the index are rendered,
     so the cost does not grow with the number of past runs."""
@@ -182,7 +173,7 @@ def build_datadocs(docs_dir: Path, schema: DatasetSchema, frame: pd.DataFrame, *
     root = assets_root()
     _check_assets(root)
     docs_dir.mkdir(parents=True, exist_ok=True)
-    context, identifiers = run_and_store(docs_dir, schema, frame, registry=registry, run_name=run_name)
+    context, identifiers = store_result(docs_dir, schema, result, registry=registry, run_name=run_name)
     context.build_data_docs(site_names=[SITE_NAME], build_index=True,
                             resource_identifiers=[*identifiers, ExpectationSuiteIdentifier(schema.name)])
     make_offline(docs_dir, root)

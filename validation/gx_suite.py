@@ -123,9 +123,10 @@ def rule_sides(rule, values: pd.DataFrame) -> tuple[str, str]:
     return shown[0], shown[1]
 
 
-def run_suite(schema: DatasetSchema, registry: Registry, frame: pd.DataFrame) -> list[dict]:
+def run_suite(schema: DatasetSchema, registry: Registry, frame: pd.DataFrame) -> tuple[list[dict], object]:
     """Validate a frame holding the rows of one or more files (column __file).
-    Returns raw failures: {"code", "field", "file", "row", "value", "rule"}."""
+    Returns raw failures ({"code", "field", "file", "row", "value", "rule"})
+    and GX's own validation result, which Data Docs renders as is."""
     frame = add_rule_columns(schema, frame)
     for f in schema.fields:  # GX compares like with like; keep ints as nullable objects
         if f.name not in frame:
@@ -144,7 +145,7 @@ def run_suite(schema: DatasetSchema, registry: Registry, frame: pd.DataFrame) ->
             failures.append({"code": meta["code"], "field": meta.get("field"), "rule": meta.get("rule"),
                              "file": int(hit["__file"]), "row": int(hit["__row"]),
                              "value": hit.get(column) if column else None})
-    return failures
+    return failures, result
 
 
 def _show(value) -> str:

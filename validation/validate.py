@@ -29,6 +29,9 @@ class Report:
     errors: list[ErrorRecord] = field(default_factory=list)
     frame: pd.DataFrame | None = None          # typed rows, when the file could be read
     header_columns: dict[str, int] = field(default_factory=dict)
+    # GX's result for the batch this file was validated in (shared by the batch's
+    # files of the same dataset); Data Docs renders it instead of validating again.
+    gx_result: object | None = field(default=None, repr=False)
 
     @property
     def valid(self) -> bool:
@@ -155,9 +158,10 @@ def validate_files(requests: list[Request], *, today: dt.date | None = None,
     for name, indexes in by_dataset.items():
         schema = load_schema(name)
         frames = [prepared[i][0].frame.assign(__file=i) for i in indexes]
-        failures = run_suite(schema, registry, pd.concat(frames, ignore_index=True))
+        failures, gx_result = run_suite(schema, registry, pd.concat(frames, ignore_index=True))
         for i in indexes:
             report, _, failed = prepared[i]
+            report.gx_result = gx_result
             mine = [f for f in failures if f["file"] == i]
             report.errors.extend(to_error_records(schema, mine, report.header_columns,
                                                   report.frame, failed))

@@ -79,8 +79,8 @@ def built(tmp_path_factory):
     reports = [validate_file(p, "SYT", today=TODAY) for p in paths]
     assert not reports[0].valid and reports[1].valid
     docs = work / "datadocs"
-    index = datadocs.build_datadocs(docs, schema, reports[0].frame, run_name="S-bad")
-    index2 = datadocs.build_datadocs(docs, schema, reports[1].frame, run_name="S-good")
+    index = datadocs.build_datadocs(docs, schema, reports[0].gx_result, run_name="S-bad")
+    index2 = datadocs.build_datadocs(docs, schema, reports[1].gx_result, run_name="S-good")
     assert index == index2 == docs / "index.html"
     return docs
 
@@ -221,3 +221,14 @@ def test_datadocs_index_lists_runs_in_chromium(built, browser):
     # bootstrap-table turned the run list into a table (it only renders when its JS ran).
     assert any("S-bad" in r for r in rows) and any("S-good" in r for r in rows), rows
     assert browser.execute_script("return document.querySelectorAll('.bootstrap-table').length") > 0
+
+
+@needs_assets
+def test_datadocs_bad_run_page_shows_the_pipelines_own_failures(built):
+    """The page renders the result validation produced (no second GX run):
+    the negative test counts of the bad file are listed as unexpected values."""
+    bad = next(p for p in pages(built) if "S-bad" in str(p)).read_text(encoding="utf-8")
+    good = next(p for p in pages(built) if "S-good" in str(p)).read_text(encoding="utf-8")
+    assert "tests_performed" in bad and "-5" in bad and "-7" in bad
+    # The overview's status icon: a red cross on the bad run only.
+    assert "fa-times" in bad and "fa-times" not in good
