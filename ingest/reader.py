@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import struct
 import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
+
+import numpy as np
 
 from validation.errors import ErrorRecord, column_letter, make_error
 
@@ -75,12 +77,123 @@ _HTML = re.compile(rb"^\s*<(!doctype\s+html|html|table|\?xml|meta|head|body)", r
 
 
 @dataclass
+class Column:
+    """One column of a sheet, dictionary-encoded: each distinct raw cell is kept
+    once (``values``, code 0 is a missing cell) and every record holds a code.
+    A million-row line list has few distinct dates, codes and statuses, so the
+    later layers parse and check each distinct value once, not each cell."""
+    values: list
+    codes: np.ndarray            # int32, one per record
+
+
+@dataclass
 class RawTable:
-    format: str                          # "xlsx" | "csv"
-    rows: list[tuple[int, list]]         # (Excel row number, cells)
-    encoding: str | None = None          # csv: codec used to decode the bytes
-    delimiter: str | None = None         # csv
-    sheet: str | None = None             # xlsx: name of the worksheet read
+    format: str                  # "xlsx" | "csv"
+    columns: list[Column]
+    widths: np.ndarray           # cells per record as read (a ragged CSV row keeps its own)
+    encoding: str | None = None  # csv: codec used to decode the bytes
+    delimiter: str | None = None # csv
+    sheet: str | None = None     # xlsx: name of the worksheet read
+
+    # Records are numbered as Excel numbers rows: from 1, blank rows included.
+    @property
+    def count(self) -> int:
+        return len(self.widths)
+
+    def head(self, n: int) -> list[tuple[int, list]]:
+        return self._materialise(min(n, self.count))
+
+    @property
+    def rows(self) -> list[tuple[int, list]]:
+        """Every record as (Excel row number, cells). Costly on big files: the
+        validation layers use ``columns``; this serves small copies and tests."""
+        return self._materialise(self.count)
+
+    def record(self, position: int) -> list:
+        """The cells of one record (position 0 is Excel row 1)."""
+        return [c.values[c.codes[position]] for c in self.columns[:self.widths[position]]]
+
+    def _materialise(self, n: int) -> list[tuple[int, list]]:
+        return [(i + 1, self.record(i)) for i in range(n)]
+
+
+CHUNK_RECORDS = 65_536
+
+
+def columnize(records) -> tuple[list[Column], np.ndarray]:
+    """Dictionary-encode an iterator of records (lists of cells) column by
+    column, a chunk at a time, so memory holds codes and distinct values, never
+    a million Python lists. Missing cells of short records get code 0.
+
+    Each chunk is factorised at C speed, then the chunks' distinct values are
+    factorised together once, so no Python code runs per cell."""
+    import gc
+
+    chunks: list[list[tuple[np.ndarray, np.ndarray]]] = []   # per column: (local codes, uniques)
+    widths: list[np.ndarray] = []
+    done = 0
+    enabled = gc.isenabled()
+    gc.disable()          # the collector rescans every chunk's lists: twice the time for nothing
+    try:
+        while block := list(itertools.islice(records, CHUNK_RECORDS)):
+            widths.append(np.fromiter(map(len, block), dtype=np.int32, count=len(block)))
+            for index, cells in enumerate(itertools.zip_longest(*block, fillvalue=None)):
+                if index == len(chunks):                      # a column first seen in this chunk
+                    chunks.append([(np.full(done, -1, dtype=np.int64), np.empty(0, dtype=object))])
+                chunks[index].append(_factorize(np.array(cells, dtype=object)))
+            for index in range(max(map(len, block), default=0), len(chunks)):
+                chunks[index].append((np.full(len(block), -1, dtype=np.int64), np.empty(0, dtype=object)))
+            done += len(block)
+    finally:
+        if enabled:
+            gc.enable()
+    return [_merge(parts) for parts in chunks], (np.concatenate(widths) if widths else np.zeros(0, np.int32))
+
+
+def _merge(parts: list[tuple[np.ndarray, np.ndarray]]) -> Column:
+    import pandas as pd
+
+    all_uniques = np.concatenate([uniques for _, uniques in parts])
+    merged, values = pd.factorize(all_uniques)
+    codes, start = [], 0
+    for local, uniques in parts:
+        # Code 0 is the missing cell (factorize's -1, from None); the rest shift by one.
+        lookup = np.append(merged[start:start + len(uniques)] + 1, 0).astype(np.int32)
+        codes.append(lookup[local])
+        start += len(uniques)
+    return Column([None, *(v.value if type(v) is _Bool else v for v in values)], np.concatenate(codes))
+
+
+class _Bool:
+    """A TRUE/FALSE cell, kept apart from the numbers 1 and 0 it equals in Python."""
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool):
+        self.value = value
+
+    def __eq__(self, other):
+        return type(other) is _Bool and other.value == self.value
+
+    def __hash__(self):
+        return hash((_Bool, self.value))
+
+
+_TRUE, _FALSE = _Bool(True), _Bool(False)
+
+
+def _factorize(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import pandas as pd
+
+    local, uniques = pd.factorize(cells)
+    if any(type(v) is not str and (v is True or v is False or v == 0 or v == 1) for v in uniques):
+        # A TRUE may have been merged with a 1 (or FALSE with a 0): keep them apart.
+        is_bool = np.fromiter((type(v) is bool for v in cells), dtype=bool, count=len(cells))
+        if is_bool.any():
+            cells = cells.copy()
+            for position in np.flatnonzero(is_bool):
+                cells[position] = _TRUE if cells[position] else _FALSE
+            local, uniques = pd.factorize(cells)
+    return local, uniques
 
 
 def detect_format(head: bytes) -> str:
@@ -272,8 +385,8 @@ def _read_workbook(path: Path, corrupt: str, own_lists: str | None = None) -> tu
         if not visible:
             return None, errors + [make_error("sheet-none-visible")]
         for position, (index, sheet) in enumerate(visible):
-            cells = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
-            if any(c != "" and c is not None for row in cells for c in row):
+            columns, widths = _read_sheet(workbook.get_sheet_by_index(index))
+            if any(any(_filled(v) for v in c.values) for c in columns):
                 break
         else:
             return None, errors + [make_error("file-empty")]
@@ -284,8 +397,22 @@ def _read_workbook(path: Path, corrupt: str, own_lists: str | None = None) -> tu
         why = (f' vì trang tính "{visible[0][1].name}" đang trống' if position
                else " vì các trang tính đứng trước bị ẩn hoặc không phải bảng số liệu")
         errors.append(make_error("sheet-chosen", value=sheet.name, detail=why))
-    rows = list(enumerate(cells, start=1))
-    return RawTable("xlsx", rows, sheet=sheet.name), errors
+    return RawTable("xlsx", columns, widths, sheet=sheet.name), errors
+
+
+def _filled(value) -> bool:
+    return value != "" and value is not None
+
+
+def _read_sheet(sheet) -> tuple[list[Column], np.ndarray]:
+    """Rows from A1 as Excel numbers them. calamine yields rows from row 1 but
+    columns only from the first used one: pad the columns on the left."""
+    offset = sheet.start[1] if sheet.start else 0
+    rows = sheet.iter_rows()
+    if offset:
+        pad = [""] * offset
+        rows = (pad + row for row in rows)
+    return columnize(rows)
 
 
 # --- OLE compound files (legacy .xls, encrypted .xlsx) ---------------------
@@ -454,41 +581,58 @@ def _read_csv(data: bytes) -> tuple[RawTable | None, list[ErrorRecord]]:
     delimiter = _sniff_delimiter(sample)
     if delimiter != ",":
         errors.append(make_error("csv-delimiter-used", value=DELIMITER_NAMES[delimiter]))
-    rows: list[tuple[int, list]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        rows.extend(enumerate(reader, start=1))   # C speed; keeps the rows read before an error
+        columns, widths = columnize(reader)
     except csv.Error as exc:
         detail = ("dấu ngoặc kép mở nhưng không đóng" if "end of data" in str(exc)
                   else "dấu ngoặc kép đặt sai chỗ" if "expected after" in str(exc)
                   else "ô quá dài hoặc ký tự không hợp lệ")
-        return None, errors + [make_error("csv-malformed", row=len(rows) + 1, detail=detail,
-                                          technical=str(exc))]
-    errors += _ragged_rows(rows)
-    return RawTable("csv", rows, encoding=encoding, delimiter=delimiter), errors
+        return None, errors + [make_error("csv-malformed", row=_records_before_error(text, delimiter) + 1,
+                                          detail=detail, technical=str(exc))]
+    table = RawTable("csv", columns, widths, encoding=encoding, delimiter=delimiter)
+    errors += _ragged_rows(table)
+    return table, errors
 
 
-def _ragged_rows(rows: list[tuple[int, list]]) -> list[ErrorRecord]:
+def _records_before_error(text: str, delimiter: str) -> int:
+    """How many records parse before the malformed one (the error path only:
+    counting on the hot path would cost a Python call per record)."""
+    count = 0
+    try:
+        for count, _ in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                                             strict=True), start=1):
+            pass
+    except csv.Error:
+        pass
+    return count
+
+
+def _ragged_rows(table: RawTable) -> list[ErrorRecord]:
     """Rows with data beyond the header's last column: usually a number with a
     decimal comma ("1,5") left unquoted, which shifts every later cell."""
     # The header is the early row with the most cells containing letters:
     # titles above it have one, data rows mostly numbers.
     start = width = 0
     best = -1
-    for position, (_, cells) in enumerate(rows[:10]):
+    for position, (_, cells) in enumerate(table.head(10)):
         wordy = sum(any(ch.isalpha() for ch in c) for c in cells)
         if wordy > best:
             best, start, width = wordy, position, len(_trim(cells))
     if best <= 0:
         return []           # no header-like row: header-not-found will say so
-    body = rows[start + 1:]
-    if not body or max(map(len, map(itemgetter(1), body))) <= width:
+    if table.count <= start + 1 or int(table.widths[start + 1:].max()) <= width:
         return []           # the common case, at C speed on a million rows
     errors = []
-    for number, cells in body:
-        if len(cells) > width:
-            extra = next((i for i in range(width, len(cells)) if cells[i].strip()), None)
-            if extra is not None:
-                errors.append(make_error("csv-ragged-row", row=number, column=column_letter(extra),
-                                         value=cells[extra], count=len(_trim(cells)), expected=width))
+    extra_cells = [(i, c) for i, c in enumerate(table.columns) if i >= width]
+    for position in np.flatnonzero(table.widths > width):
+        if position <= start:
+            continue
+        for i, column in extra_cells:
+            value = column.values[column.codes[position]]
+            if value is not None and value.strip():
+                errors.append(make_error("csv-ragged-row", row=int(position) + 1, column=column_letter(i),
+                                         value=value, count=len(_trim(table.record(position))),
+                                         expected=width))
+                break
     return errors

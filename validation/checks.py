@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
+from ingest.reader import RawTable
 from ingest.registry import Registry, Unit
 from ingest.schema import DatasetSchema
 from ingest.text import fold, key
@@ -88,60 +90,73 @@ def map_header(schema: DatasetSchema, rows: list[tuple[int, list]],
     return header
 
 
-def _blank_row(cells: list) -> bool:
-    return all(c is None or c == "" or (isinstance(c, str) and not c.strip()) for c in cells)
+def _is_blank_cell(cell) -> bool:
+    return cell is None or cell == "" or (isinstance(cell, str) and not cell.strip())
 
 
-def type_cells(schema: DatasetSchema, header: HeaderMap, rows: list[tuple[int, list]],
+def data_positions(table: RawTable, header: HeaderMap) -> np.ndarray:
+    """Positions (0 = Excel row 1) of the records below the header that hold
+    anything: blank rows between data rows are layout, not data."""
+    filled = np.zeros(table.count, dtype=bool)
+    for column in table.columns:
+        blank = np.fromiter((_is_blank_cell(v) for v in column.values), dtype=bool, count=len(column.values))
+        filled |= ~blank[column.codes]
+    filled[:header.row] = False
+    return np.flatnonzero(filled)
+
+
+def type_cells(schema: DatasetSchema, header: HeaderMap, table: RawTable,
                errors: list[ErrorRecord]) -> tuple[pd.DataFrame, set[tuple[int, str]]]:
     """Typed frame of the data rows (blank rows dropped), plus the cells that
     failed to parse, so later checks do not report them twice.
 
-    Works column by column and parses each distinct raw value once: a
-    million-row line list has few distinct dates, codes and statuses."""
-    data = [(number, cells) for number, cells in rows if number > header.row and not _blank_row(cells)]
-    numbers = [number for number, _ in data]
-    columns: dict[str, list] = {"__row": numbers}
+    Works on the dictionary-encoded columns: each distinct raw value is parsed
+    once (a million-row line list has few distinct dates, codes and statuses),
+    and only the rows holding a bad value are visited."""
+    positions = data_positions(table, header)
+    numbers = positions + 1
+    columns: dict[str, list] = {"__row": numbers.tolist()}
     failed: set[tuple[int, str]] = set()
     for name, index in header.columns.items():
         f = schema.field(name)
         letter = column_letter(index)
+        column = table.columns[index] if index < len(table.columns) else None
+        raw_values = column.values if column is not None else [None]
+        codes = column.codes[positions] if column is not None else np.zeros(len(positions), dtype=np.int32)
         enum = {fold(v): v for v in f.enum} if f.enum and f.type == "string" else None
-        memo: dict = {}
-        values, swappable, month_first = [], [], None
-        for number, cells in data:
-            raw = cells[index] if index < len(cells) else None
-            memo_key = (type(raw), raw)
-            parsed = memo.get(memo_key)
-            if parsed is None:
-                value, code = parse_cell(f.type, raw)
-                if enum is not None and value is not None and not code:
-                    # Accept 'nu', 'NỮ', 'Nữ ' for 'Nữ'; anything else is left for the enum check.
-                    value = enum.get(fold(value), value)
-                is_text_date = f.type == "date" and isinstance(raw, str)
-                parsed = memo[memo_key] = (value, code, is_text_date and day_month_swappable(raw),
-                                           is_text_date and month_first_only(raw))
-            value, code, could_swap, month_only = parsed
-            if code:
-                errors.append(make_error(code, row=number, column=letter, field=name,
-                                         field_title=f.title, value=raw))
-                failed.add((number, name))
-                value = None
-            if could_swap:
-                swappable.append((len(values), number, raw))
-            if month_only and month_first is None:
-                month_first = number
-            values.append(value)
+        typed, problem, swappable, month_only = [], [], [], []
+        for raw in raw_values:
+            value, code = parse_cell(f.type, raw)
+            if enum is not None and value is not None and not code:
+                # Accept 'nu', 'NỮ', 'Nữ ' for 'Nữ'; anything else is left for the enum check.
+                value = enum.get(fold(value), value)
+            is_text_date = f.type == "date" and isinstance(raw, str)
+            typed.append(None if code else value)
+            problem.append(code)
+            swappable.append(bool(is_text_date and day_month_swappable(raw)))
+            month_only.append(bool(is_text_date and month_first_only(raw)))
+        typed_lut = np.empty(len(typed), dtype=object)
+        typed_lut[:] = typed
+        values = typed_lut[codes]
+        bad_lut = np.array([c is not None for c in problem], dtype=bool)
+        for position in np.flatnonzero(bad_lut[codes]):
+            number, raw = int(numbers[position]), raw_values[codes[position]]
+            errors.append(make_error(problem[codes[position]], row=number, column=letter, field=name,
+                                     field_title=f.title, value=raw))
+            failed.add((number, name))
         # A column that holds a month-first date ('10/25/2021') makes every
         # day/month-swappable date in it ambiguous: report them, never guess.
-        if month_first is not None:
-            for position, number, raw in swappable:
+        month_rows = np.flatnonzero(np.array(month_only, dtype=bool)[codes])
+        if len(month_rows):
+            month_first = int(numbers[month_rows[0]])
+            for position in np.flatnonzero(np.array(swappable, dtype=bool)[codes]):
+                number = int(numbers[position])
                 errors.append(make_error("date-ambiguous", row=number, column=letter, field=name,
-                                         field_title=f.title, value=raw,
+                                         field_title=f.title, value=raw_values[codes[position]],
                                          detail=f" (dòng {month_first} của cột này ghi tháng trước ngày)"))
                 failed.add((number, name))
                 values[position] = None
-        columns[name] = values
+        columns[name] = values.tolist()
     return pd.DataFrame(columns, columns=["__row", *header.columns]), failed
 
 

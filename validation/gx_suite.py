@@ -7,6 +7,7 @@ import datetime as dt
 import os
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from ingest.registry import Registry
@@ -90,11 +91,14 @@ def add_rule_columns(schema: DatasetSchema, frame: pd.DataFrame) -> pd.DataFrame
 
 
 def _numeric(values: pd.DataFrame) -> pd.DataFrame:
-    """Dates become day numbers so one expression language covers both."""
+    """Dates become day numbers so one expression language covers both.
+    Each distinct value is converted once (a column holds few distinct dates)."""
     out = values.copy()
     for column in out:
-        if out[column].map(lambda v: isinstance(v, dt.date)).all():
-            out[column] = out[column].map(lambda v: v.toordinal())
+        codes, uniques = pd.factorize(out[column])
+        if len(uniques) and all(isinstance(v, dt.date) for v in uniques):
+            ordinals = np.array([v.toordinal() for v in uniques], dtype="float64")
+            out[column] = np.where(codes < 0, np.nan, ordinals[codes])
     return out.astype("float64")
 
 
@@ -156,11 +160,22 @@ def to_error_records(schema: DatasetSchema, failures: list[dict], columns: dict[
                      frame: pd.DataFrame, failed_cells: set[tuple[int, str]]) -> list[ErrorRecord]:
     """Translate one file's GX failures into error records with Excel positions."""
     records = []
-    by_row = frame.set_index("__row")
-    grain_seen: dict[tuple, int] = {}
-    if schema.grain and all(g in frame for g in schema.grain):
-        for number, *key in frame[["__row", *schema.grain]].itertuples(index=False):
-            grain_seen.setdefault(tuple(key), number)
+    # Row lookups cost a pass over the frame: a million-row file pays it only
+    # when it has duplicate keys or rule violations to describe.
+    lookups = {}
+
+    def by_row():
+        if "by_row" not in lookups:
+            lookups["by_row"] = frame.set_index("__row")
+        return lookups["by_row"]
+
+    def grain_seen():
+        if "grain" not in lookups:
+            seen = lookups["grain"] = {}
+            for number, *key in frame[["__row", *schema.grain]].itertuples(index=False):
+                seen.setdefault(tuple(key), number)
+        return lookups["grain"]
+
     for failure in sorted(failures, key=lambda x: (x["row"], x["code"])):
         row, name, code = failure["row"], failure["field"], failure["code"]
         if (row, name) in failed_cells:
@@ -179,15 +194,15 @@ def to_error_records(schema: DatasetSchema, failures: list[dict], columns: dict[
                                       value=failure["value"],
                                       allowed=", ".join(schema.field(name).enum)))
         elif code == "duplicate-key":
-            key = tuple(by_row.loc[row, list(schema.grain)])
-            first = grain_seen.get(key, row)
+            key = tuple(by_row().loc[row, list(schema.grain)])
+            first = grain_seen().get(key, row)
             if first != row:
                 records.append(make_error(code, row=row, first_row=first,
                                           detail=", ".join(f"{schema.field(g).title} = {_show(v)}"
                                                            for g, v in zip(schema.grain, key))))
         elif code == "rule-violation":
             rule = next(r for r in schema.rules if r.code == failure["rule"])
-            left, right = rule_sides(rule, by_row.loc[[row], list(rule.fields)])
+            left, right = rule_sides(rule, by_row().loc[[row], list(rule.fields)])
             detail = rule.message.format(left=left, right=right)
             target = rule.fields[-1]
             records.append(make_error(code, row=row, detail=detail, field=target,

@@ -116,17 +116,17 @@ def _prepare(request: Request, registry: Registry, today: dt.date):
     if table is None:
         return report, None, set()
     if report.dataset is None:
-        _detect_dataset(report, registry, table.rows)
+        _detect_dataset(report, registry, table.head(checks.HEADER_SEARCH_ROWS))
         if report.dataset is None:
             return report, None, set()
     schema = _check_responsibility(report, registry)
     if schema is None:
         return report, None, set()
-    header = checks.map_header(schema, table.rows, report.errors)
+    header = checks.map_header(schema, table.head(checks.HEADER_SEARCH_ROWS), report.errors)
     if header is None:
         return report, None, set()
     report.header_columns = header.columns
-    frame, failed = checks.type_cells(schema, header, table.rows, report.errors)
+    frame, failed = checks.type_cells(schema, header, table, report.errors)
     report.frame = frame
     if frame.empty:
         report.errors.append(make_error("no-data-rows"))

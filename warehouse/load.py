@@ -91,7 +91,12 @@ def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submissi
     incoming = frame.rename(columns={"__row": "source_row"})[["source_row", *fields]].copy()
     incoming["submission_id"] = submission["submission_id"]
     staging_cols = [c for c in _columns(con, f"staging.{schema.name}") if c in incoming]
-    con.register("incoming", incoming)
+    # Scan the DataFrame once into a temporary table: the statements below read it three times.
+    con.register("incoming_frame", incoming)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_frame")
+    finally:
+        con.unregister("incoming_frame")
     try:
         con.execute(f"INSERT INTO staging.{schema.name} ({', '.join(staging_cols)}) "
                     f"SELECT {', '.join(staging_cols)} FROM incoming")
@@ -103,7 +108,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submissi
         if schema.supersede == "period":
             # The file holds one period (checked by validation): bind it as values.
             scope = " AND ".join(f"p.{c} = $period_{c}" for c in schema.period_key)
-            params.update({f"period_{c}": incoming[c].iloc[0] for c in schema.period_key})
+            params.update({f"period_{c}": frame[c].iloc[0] for c in schema.period_key})
         else:
             scope = f"({', '.join('p.' + c for c in grain)}) IN (SELECT ({', '.join(grain)}) FROM incoming)"
         previous = (f"SELECT *, 1 AS was_open FROM {fact} p "
@@ -129,6 +134,6 @@ def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submissi
                     {"unit": submission["unit_code"], "sid": submission["submission_id"], "sha": submission["file_sha256"],
                      "at": submission["received_at"]})
     finally:
-        con.unregister("incoming")
+        con.execute("DROP TABLE IF EXISTS temp.incoming")
     return {"inserted": counts[0], "updated": counts[1], "unchanged": counts[2],
             "withdrawn": withdrawn, "rejected": 0}
