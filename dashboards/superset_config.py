@@ -103,7 +103,7 @@ TALISMAN_CONFIG = {
 }
 
 APP_NAME = "Cổng dữ liệu COVID-19 Thanh Hóa"
-# English UI for now; Superset 6.1.0 ships no Vietnamese catalog (a later issue adds one).
+# English UI until the Vietnamese language pack (superset_config_language.py) sets its own.
 BABEL_DEFAULT_LOCALE = "en"
 # Vietnamese number/date conventions for charts: 1.234.567 and dd/mm/yyyy.
 D3_FORMAT = {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " ₫"]}
@@ -117,3 +117,14 @@ D3_TIME_FORMAT = {
     "months": [f"Tháng {m}" for m in range(1, 13)],
     "shortMonths": [f"Th{m}" for m in range(1, 13)],
 }
+
+# Sections kept beside the files they configure, each its own module in this
+# folder: the language pack (superset_config_language.py) and the roles and
+# public access (superset_config_security.py). Loaded last, so they win.
+import sys as _sys  # noqa: E402
+
+_sys.path.insert(0, str(Path(__file__).resolve().parent))
+for _section in ("superset_config_language", "superset_config_security"):
+    if Path(__file__).with_name(_section + ".py").exists():
+        _module = __import__(_section)
+        globals().update({k: v for k, v in vars(_module).items() if k.isupper()})

@@ -241,3 +241,11 @@ def docs(out: Path) -> None:
 
     for path in write_docs(out):
         click.echo(path)
+
+
+# Command groups that live in their own modules: the warehouse (asof, rebuild)
+# and the dashboards (export/import of Superset assets).
+from portal import cli_dashboards, cli_warehouse  # noqa: E402
+
+cli_warehouse.register(main)
+cli_dashboards.register(main)
