@@ -243,9 +243,10 @@ def docs(out: Path) -> None:
         click.echo(path)
 
 
-# Command groups that live in their own modules: the warehouse (asof, rebuild)
-# and the dashboards (export/import of Superset assets).
-from portal import cli_dashboards, cli_warehouse  # noqa: E402
+# Command groups that live in their own modules: the warehouse (asof, rebuild),
+# the dashboards (export/import of Superset assets) and access (roles, accounts).
+from portal import cli_access, cli_dashboards, cli_warehouse  # noqa: E402
 
 cli_warehouse.register(main)
 cli_dashboards.register(main)
+cli_access.register(main)
