@@ -47,35 +47,70 @@ def _running_pid(settings: Settings) -> int | None:
         return None
 
 
-def sample_plan(days: int, now: dt.datetime) -> list[tuple[str, dt.date, str]]:
-    """(unit, date, slot) for the last `days` days, both slots, both units;
-    today's slots only once their deadline has passed."""
+# A few district units stand for all 27 in the samples: enough for every
+# district-level dataset to have data, few enough for `portal up` to stay quick.
+SAMPLE_DISTRICT_KEYS = ("THANHHOA", "SAMSON", "NGHISON", "HOANGHOA")
+# Datasets that units send when something changes: sent on the first and last
+# sample day, so the second statement supersedes the first (history shows both).
+ON_CHANGE_SAMPLES = {
+    "quarantine_facilities": ["BCHQS", "SYT", *(f"UBND-{k}" for k in SAMPLE_DISTRICT_KEYS)],
+    "checkpoints": ["CA"],
+    "supply_points": ["SCT"],
+    "food_establishments": ["SCT", "SYT"],
+    "support_policies": ["SLDTBXH"],
+    "epidemic_levels": ["SYT", *(f"UBND-{k}" for k in SAMPLE_DISTRICT_KEYS)],
+    "directive_documents": ["SYT", "CDC", "BCHQS", "CA", "SCT", "SLDTBXH", "STTTT"],
+}
+# Datasets sent once a day (violations: each day's new cases).
+DAILY_SAMPLES = {
+    "case_line_list": [f"TTYT-{k}" for k in SAMPLE_DISTRICT_KEYS],
+    "testing": ["CDC", *(f"TTYT-{k}" for k in SAMPLE_DISTRICT_KEYS)],
+    "vaccination_by_district": ["CDC"],
+    "returnees_quarantine": ["CDC", *(f"TTYT-{k}" for k in SAMPLE_DISTRICT_KEYS)],
+    "citizen_feedback": ["SYT"],
+    "violations": ["CA"],
+}
+
+
+def sample_plan(days: int, now: dt.datetime) -> list[tuple[str, str, dt.date, str | None]]:
+    """(dataset, unit, date, slot) for the last `days` days, in the order the
+    files must arrive (cumulative figures only grow). Every dataset appears:
+    the epidemic figures from SYT and CDC for both slots once their deadline
+    has passed, the daily datasets every day, the on-change ones on the first
+    and last day."""
     plan = []
+    first = now.date() - dt.timedelta(days=days - 1)
     for back in range(days - 1, -1, -1):
         day = now.date() - dt.timedelta(days=back)
         for slot in ("08:00", "16:00"):
             deadline = dt.datetime.combine(day, dt.time.fromisoformat(slot), now.tzinfo)
             if deadline <= now:
-                plan += [("SYT", day, slot), ("CDC", day, slot)]
+                plan += [("epidemic_situation_by_district", unit, day, slot) for unit in ("SYT", "CDC")]
+        plan += [(dataset, unit, day, None) for dataset, units in DAILY_SAMPLES.items() for unit in units]
+        if day == first or back == 0:
+            plan += [(dataset, unit, day, None) for dataset, units in ON_CHANGE_SAMPLES.items()
+                     for unit in units]
     return plan
 
 
-def submit_samples(settings: Settings, days: int) -> list[str]:
-    """Write and submit sample files not submitted before (safe to repeat)."""
+def submit_samples(settings: Settings, days: int, now: dt.datetime | None = None) -> list[str]:
+    """Write and submit, through the real inbox, the sample files not submitted
+    before (safe to repeat); return their submission ids in submission order."""
     from ingest.inbox import submit
     from ingest.samples import sample_rows
     from ingest.schema import load_schema
     from ingest.templates import write_submission
 
-    schema = load_schema("epidemic_situation_by_district")
     folder = settings.home / "samples"
     ids = []
-    for unit, day, slot in sample_plan(days, dt.datetime.now(ZoneInfo(TIMEZONE))):
-        path = folder / f"{unit}_{day:%Y-%m-%d}_{slot.replace(':', 'h')}.xlsx"
+    for dataset, unit, day, slot in sample_plan(days, now or dt.datetime.now(ZoneInfo(TIMEZONE))):
+        suffix = f"_{slot.replace(':', 'h')}" if slot else ""
+        path = folder / dataset / f"{unit}_{day:%Y-%m-%d}{suffix}.xlsx"
         if path.exists():
             continue
-        write_submission(schema, sample_rows(schema.name, unit, day, slot), path, unit)
-        ids.append(submit(settings, path, unit, schema.name))
+        schema = load_schema(dataset)
+        write_submission(schema, sample_rows(dataset, unit, day, slot), path, unit)
+        ids.append(submit(settings, path, unit, dataset))
     return ids
 
 

@@ -20,11 +20,26 @@ MARTS_BY_DATASET = {
         "mart_epidemic_province_daily",
         "mart_epidemic_province_latest",
     ],
+    "case_line_list": ["mart_cases_by_district"],
+    "testing": ["mart_testing_daily"],
+    "vaccination_by_district": ["mart_vaccination_daily"],
+    "returnees_quarantine": ["mart_returnees_daily"],
+    "quarantine_facilities": ["mart_quarantine_facilities_current"],
+    "checkpoints": ["mart_checkpoints_current"],
+    "violations": ["mart_violations"],
+    "supply_points": ["mart_supply_points_current"],
+    "food_establishments": ["mart_food_establishments_current"],
+    "support_policies": ["mart_support_policies_current"],
+    "epidemic_levels": ["mart_epidemic_levels_current"],
+    "directive_documents": ["mart_directive_documents"],
+    "citizen_feedback": ["mart_citizen_feedback_daily"],
 }
+# Fed by every submission whatever its dataset (raw.submission, raw.validation_issue).
+SUBMISSION_MARTS = ["mart_data_quality_submissions", "mart_data_quality_issues"]
 
 
 def all_marts() -> list[str]:
-    return [t for tables in MARTS_BY_DATASET.values() for t in tables]
+    return [t for tables in MARTS_BY_DATASET.values() for t in tables] + SUBMISSION_MARTS
 
 
 def build_serving(con: duckdb.DuckDBPyConnection, serving_path: Path) -> None:
@@ -43,4 +58,7 @@ def build_serving(con: duckdb.DuckDBPyConnection, serving_path: Path) -> None:
 
 
 def changed_tables(datasets: list[str]) -> list[str]:
-    return [t for d in datasets for t in MARTS_BY_DATASET.get(d, [])]
+    """Serving tables to refresh after loading ``datasets``: theirs, plus the
+    data-quality marts, which every new submission changes."""
+    tables = [t for d in datasets for t in MARTS_BY_DATASET.get(d, [])]
+    return tables + SUBMISSION_MARTS if tables else tables
