@@ -32,8 +32,6 @@ def process_spool(settings: Settings) -> dict:
     Returns ``{"loaded": [ids], "duplicate": [ids], "rejected": [ids],
     "datasets": [dataset names whose facts changed]}``."""
     from warehouse.db import writer
-    from warehouse.load import (already_recorded, find_duplicate, load_dataset, record_issues,
-                                record_submission, sync_dimensions)
 
     result = {"loaded": [], "duplicate": [], "rejected": [], "datasets": []}
     receipts = inbox.spooled(settings)
@@ -41,56 +39,13 @@ def process_spool(settings: Settings) -> dict:
         return result
     reports = validate_files([Request(r["path"], r["unit"], r.get("dataset")) for r in receipts])
     build_datadocs_for(settings, receipts, reports)
-    outcomes = []
     with writer(settings.warehouse_path) as con:
         con.execute("BEGIN")
-        if con.execute("SELECT count(*) FROM core.dim_area").fetchone()[0] == 0:
-            sync_dimensions(con)
-        for receipt, report in zip(receipts, reports):
-            sid = receipt["submission_id"]
-            status = already_recorded(con, sid)
-            imported = None
-            sha = inbox.sha256_of(receipt["path"]) if receipt["path"].exists() else ""
-            if status is None:
-                if report.valid:
-                    # History counts files earlier in this batch: same connection, same transaction.
-                    report.errors.extend(history_errors(con, report))
-                summary = report.to_dict()
-                frame = report.frame
-                submission = {
-                    "submission_id": sid, "unit_code": report.unit, "dataset": report.dataset,
-                    "original_name": receipt["original_name"], "file_sha256": sha,
-                    "file_size": receipt["path"].stat().st_size,
-                    "received_at": dt.datetime.fromisoformat(receipt["received_at"]),
-                    "processed_at": dt.datetime.now(dt.timezone.utc),
-                    "row_count": report.rows, "error_count": summary["error_count"],
-                    "warning_count": summary["warning_count"],
-                    "report_date": _period_date(report) if report.valid else None,
-                    "slot": frame["slot"].iloc[0] if report.valid and "slot" in frame else None,
-                    "duplicate_of": None,
-                }
-                if not report.valid:
-                    status = "rejected"
-                elif duplicate_of := find_duplicate(con, report.unit, sha):
-                    status, submission["duplicate_of"] = "duplicate", duplicate_of
-                else:
-                    imported = load_dataset(con, load_schema(report.dataset), submission, frame)
-                    status = "loaded"
-                    if report.dataset not in result["datasets"]:
-                        result["datasets"].append(report.dataset)
-                submission["status"] = status
-                submission["stored_path"] = _destination(settings, receipt, status != "rejected")
-                record_submission(con, submission)
-                record_issues(con, sid, report.errors)
-            if status in ("rejected", "duplicate"):
-                imported = {"inserted": 0, "updated": 0, "withdrawn": 0,
-                            "unchanged": report.rows if status == "duplicate" else 0,
-                            "rejected": report.rows if status == "rejected" else 0}
-            outcomes.append((receipt, report, status, sha, imported))
+        outcomes = record_batch(con, settings, receipts, reports, result["datasets"])
         con.execute("COMMIT")
     # Files move only after the warehouse committed; a crash in between leaves
     # them in spool/, and the next run finds them already recorded.
-    for receipt, report, status, sha, imported in outcomes:
+    for receipt, report, status, sha, imported, processed_at in outcomes:
         summary = {**report.to_dict(), "import": imported}
         accepted = status != "rejected"
         stored = inbox.file_away(settings, receipt, accepted,
@@ -99,12 +54,77 @@ def process_spool(settings: Settings) -> dict:
             write_outbox(settings.outbox, receipt, report, stored, imported)
         except OSError:  # the agency's copy is a courtesy; the load and the archive stand
             log.exception("outbox for %s", receipt["submission_id"])
+        # processed_at is journalled so `portal rebuild` restores raw.submission exactly.
+        extra = {"processed_at": processed_at.isoformat()} if processed_at else {}
         inbox.update_status(settings, receipt["submission_id"], status, dataset=report.dataset,
                             file_sha256=sha, stored_path=str(stored),
                             report_path=str(stored) + ".report.json",
-                            error_count=summary["error_count"])
+                            error_count=summary["error_count"], **extra)
         result[status].append(receipt["submission_id"])
     return result
+
+
+def record_batch(con, settings: Settings, receipts: list[dict], reports: list, datasets: list[str],
+                 processed_at: dict[str, dt.datetime] | None = None) -> list[tuple]:
+    """The warehouse side of a validated batch, in receipt order: history checks,
+    then load, duplicate or reject each file, inside the caller's transaction.
+
+    `portal rebuild` replays the archive through this same function, passing
+    each submission's original processing time in `processed_at` (default:
+    now). Appends the datasets whose facts changed to `datasets`; returns
+    (receipt, report, status, sha256, import summary, processed_at) per file."""
+    from warehouse.load import (already_recorded, find_duplicate, load_dataset, record_issues,
+                                record_submission, sync_dimensions)
+
+    if con.execute("SELECT count(*) FROM core.dim_area").fetchone()[0] == 0:
+        sync_dimensions(con)
+    outcomes = []
+    for receipt, report in zip(receipts, reports):
+        sid = receipt["submission_id"]
+        status = already_recorded(con, sid)
+        imported = None
+        sha = inbox.sha256_of(receipt["path"]) if receipt["path"].exists() else ""
+        if status is None:
+            if report.valid:
+                # History counts files earlier in this batch: same connection, same transaction.
+                report.errors.extend(history_errors(con, report))
+            summary = report.to_dict()
+            frame = report.frame
+            when = (processed_at or {}).get(sid) or dt.datetime.now(dt.timezone.utc)
+            submission = {
+                "submission_id": sid, "unit_code": report.unit, "dataset": report.dataset,
+                "original_name": receipt["original_name"], "file_sha256": sha,
+                "file_size": receipt["path"].stat().st_size,
+                "received_at": dt.datetime.fromisoformat(receipt["received_at"]),
+                "processed_at": when,
+                "row_count": report.rows, "error_count": summary["error_count"],
+                "warning_count": summary["warning_count"],
+                "report_date": _period_date(report) if report.valid else None,
+                "slot": frame["slot"].iloc[0] if report.valid and "slot" in frame else None,
+                "duplicate_of": None,
+            }
+            if not report.valid:
+                status = "rejected"
+            elif duplicate_of := find_duplicate(con, report.unit, sha):
+                status, submission["duplicate_of"] = "duplicate", duplicate_of
+            else:
+                imported = load_dataset(con, load_schema(report.dataset), submission, frame)
+                status = "loaded"
+                if report.dataset not in datasets:
+                    datasets.append(report.dataset)
+            submission["status"] = status
+            submission["stored_path"] = _destination(settings, receipt, status != "rejected")
+            record_submission(con, submission)
+            record_issues(con, sid, report.errors)
+        else:  # recorded before a crash: keep the time the warehouse holds
+            when = con.execute("SELECT processed_at FROM raw.submission WHERE submission_id = ?",
+                               [sid]).fetchone()[0]
+        if status in ("rejected", "duplicate"):
+            imported = {"inserted": 0, "updated": 0, "withdrawn": 0,
+                        "unchanged": report.rows if status == "duplicate" else 0,
+                        "rejected": report.rows if status == "rejected" else 0}
+        outcomes.append((receipt, report, status, sha, imported, when))
+    return outcomes
 
 
 def build_datadocs_for(settings: Settings, receipts: list[dict], reports: list) -> None:

@@ -68,6 +68,11 @@ def fact_table(dataset: str) -> str:
 _COLUMNS: dict[str, list[str]] = {}
 
 
+def forget_columns() -> None:
+    """Called by migrate() when it changed the catalogue."""
+    _COLUMNS.clear()
+
+
 def _columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
     """A table's columns; tables change only by migration, so ask the catalogue once."""
     if qualified not in _COLUMNS:
