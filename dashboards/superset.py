@@ -142,6 +142,23 @@ class SupersetClient:
         """GET any API path (e.g. ``/api/v1/dashboard/<slug>/charts``) and decode it."""
         return self._request("GET", path, f"GET {path}").json()
 
+    def send_json(self, method: str, path: str, body: Any = None) -> Any:
+        """POST/PUT/DELETE any API path with a JSON body; the decoded answer (None if empty)."""
+        resp = self._request(method, path, f"{method} {path}", json=body)
+        return resp.json() if resp.content else None
+
+    def get_all(self, resource: str, **query: Any) -> list[dict]:
+        """Every row of a list endpoint (``dataset``, ``security/users``...), page by page."""
+        rows: list[dict] = []
+        page = 0
+        while True:
+            q = _rison({**query, "page": page, "page_size": 100})
+            batch = self.get_json(f"/api/v1/{resource}/?q={q}")["result"]
+            rows += batch
+            if len(batch) < 100:
+                return rows
+            page += 1
+
     def _list(self, resource: str, filters: list[dict], what: str) -> list[dict]:
         q = _rison({"filters": filters, "page_size": 100})
         return self._request("GET", f"/api/v1/{resource}/?q={q}", what).json()["result"]

@@ -157,6 +157,7 @@ class Stack:
 
     def start(self) -> None:
         from dashboards import server as superset_server
+        from dashboards.roles import apply_access
         from ingest.pipeline import publish
         from portal import airflow
 
@@ -179,6 +180,7 @@ class Stack:
         airflow.wait_healthy(self.airflow_url, timeout=300)
         superset_server.wait_healthy(self.superset_url, timeout=300)
         self.superset().import_assets(settings.serving_path)
+        apply_access(self.superset(), settings.credentials_path)  # roles, RLS, unit accounts
         self.airflow().wait_for_dag(airflow.INGEST_DAG_ID, timeout=300)
 
     def superset(self):

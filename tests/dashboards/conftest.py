@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from dashboards import server
+from dashboards.roles import apply_access
 from dashboards.superset import SupersetClient
 from ingest.settings import Settings
 from serving_fixture import build_serving_file
@@ -75,6 +76,7 @@ def superset(tmp_path_factory) -> SupersetInstance:
             raise RuntimeError(f"{exc}\n--- superset.log ---\n{tail}") from exc
         instance = SupersetInstance(settings, url, username, password, log_path)
         instance.client().import_assets(settings.serving_path)
+        apply_access(instance.client(), settings.credentials_path)  # roles, RLS, unit accounts
         yield instance
     finally:
         _stop(proc)
