@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import unicodedata
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,6 +80,123 @@ def _asset_database_uuids(assets_dir: Path = ASSETS_DIR) -> set[str]:
         str(yaml.safe_load(p.read_text(encoding="utf-8"))["uuid"])
         for p in (assets_dir / "databases").glob("*.yaml")
     }
+
+
+# Written in metadata.yaml instead of the export time, so an export of
+# unchanged assets leaves git unchanged.
+ASSETS_TIMESTAMP = "2026-11-25T00:00:00+00:00"
+
+
+class _AssetDumper(yaml.SafeDumper):
+    """YAML as the asset files are written: multi-line strings (query_context)
+    as literal blocks, so a diff of an exported chart stays readable."""
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data and not any(l != l.rstrip() for l in data.splitlines()) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_AssetDumper.add_representer(str, _str_presenter)
+
+
+def dump_asset(doc: dict) -> str:
+    return yaml.dump(doc, Dumper=_AssetDumper, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def _leading_comment(path: Path) -> str:
+    """The comment block at the top of an asset file (kept across exports)."""
+    if not path.exists():
+        return ""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line + "\n")
+    return "".join(lines)
+
+
+def normalise_asset(kind: str, doc: dict, database_uuids: set[str]) -> dict:
+    """Turn one exported asset back into its form in git: ids of this server
+    become 0 (the importer rewrites them), the serving path becomes the
+    placeholder, and the export time becomes a fixed one."""
+    doc = dict(doc)
+    if kind == "metadata":
+        doc["timestamp"] = ASSETS_TIMESTAMP
+    elif kind == "databases":
+        if str(doc.get("uuid")) in database_uuids:
+            doc["sqlalchemy_uri"] = SERVING_URI_PLACEHOLDER
+    elif kind == "charts":
+        params = dict(doc.get("params") or {})
+        if "datasource" in params:
+            params["datasource"] = "0__table"
+        params.pop("slice_id", None)
+        doc["params"] = params
+        if doc.get("query_context"):
+            qc = json.loads(doc["query_context"])
+            if isinstance(qc.get("datasource"), dict):
+                qc["datasource"]["id"] = 0
+            if isinstance(qc.get("form_data"), dict):
+                qc["form_data"]["datasource"] = "0__table"
+                qc["form_data"].pop("slice_id", None)
+            doc["query_context"] = json.dumps(qc, ensure_ascii=False, indent=2) + "\n"
+    elif kind == "dashboards":
+        position = {k: dict(v) if isinstance(v, dict) else v for k, v in (doc.get("position") or {}).items()}
+        for node in position.values():
+            if isinstance(node, dict) and node.get("type") == "CHART":
+                node["meta"] = {**node["meta"], "chartId": 0}
+        doc["position"] = position
+        metadata = dict(doc.get("metadata") or {})
+        filters = []
+        for native in metadata.get("native_filter_configuration", []):
+            # chart ids of this server; the dashboard recomputes them from the scope.
+            filters.append({k: v for k, v in native.items() if k != "chartsInScope"})
+        if "native_filter_configuration" in metadata:
+            metadata["native_filter_configuration"] = filters
+        doc["metadata"] = metadata
+    return doc
+
+
+def _asset_file_name(kind: str, doc: dict) -> str:
+    name = doc.get("slice_name") or doc.get("dashboard_title") or doc.get("table_name") or doc.get("database_name")
+    key = unicodedata.normalize("NFKD", str(name).replace("đ", "d").replace("Đ", "D"))
+    key = re.sub(r"[^a-z0-9]+", "_", key.encode("ascii", "ignore").decode().lower()).strip("_")
+    return f"{key or doc['uuid']}.yaml"
+
+
+def write_export(bundle: bytes, out_dir: Path, assets_dir: Path = ASSETS_DIR) -> list[Path]:
+    """Write an export zip into ``out_dir`` in the layout of dashboards/assets.
+
+    A file keeps the name and leading comment it has in ``assets_dir`` (matched
+    by uuid); a new asset gets a name from its title. When ``out_dir`` is the
+    assets folder itself, YAML files of assets no longer on the server are removed.
+    """
+    out_dir = Path(out_dir)
+    known: dict[str, Path] = {}
+    for path in assets_dir.rglob("*.yaml"):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if "uuid" in doc:
+            known[str(doc["uuid"])] = path.relative_to(assets_dir)
+    database_uuids = _asset_database_uuids(assets_dir)
+    written: list[Path] = []
+    with zipfile.ZipFile(io.BytesIO(bundle)) as zf:
+        for member in sorted(zf.namelist()):
+            if not member.endswith(".yaml"):
+                continue
+            rel = Path(*Path(member).parts[1:])  # drop the export's root folder
+            kind = rel.parts[0] if len(rel.parts) > 1 else "metadata"
+            doc = normalise_asset(kind, yaml.safe_load(zf.read(member)), database_uuids)
+            if kind != "metadata":
+                rel = known.get(str(doc.get("uuid"))) or rel.parent / _asset_file_name(kind, doc)
+            target = out_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_leading_comment(assets_dir / rel) + dump_asset(doc), encoding="utf-8")
+            written.append(target)
+    if out_dir.resolve() == assets_dir.resolve():
+        for path in out_dir.rglob("*.yaml"):
+            if path not in written:
+                path.unlink()
+    return written
 
 
 class SupersetClient:
@@ -186,6 +305,12 @@ class SupersetClient:
             ) from exc
         if resp.json().get("message") != "OK":
             raise SupersetError(f"import assets: unexpected answer {resp.text[:2000]}")
+
+    def export_assets(self, out_dir: Path | str = ASSETS_DIR, assets_dir: Path = ASSETS_DIR) -> list[Path]:
+        """Export every database, dataset, chart and dashboard of this Superset
+        into ``out_dir`` in the form kept in git (see write_export)."""
+        resp = self._request("GET", "/api/v1/assets/export/", "export assets")
+        return write_export(resp.content, Path(out_dir), assets_dir)
 
     def datasets(self, table_names: Iterable[str]) -> dict[str, int]:
         """table name -> dataset id, for the portal's database only."""

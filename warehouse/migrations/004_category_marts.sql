@@ -60,6 +60,7 @@ SELECT c.report_date,
        c.doses_booster,
        round(100.0 * c.doses_first / nullif(c.population_18plus, 0), 1) AS first_dose_pct,
        round(100.0 * c.doses_second / nullif(c.population_18plus, 0), 1) AS second_dose_pct,
+       c.report_date = max(c.report_date) OVER () AS is_latest_date,
        c.unit_code,
        c.submission_id,
        c.file_sha256
@@ -75,6 +76,7 @@ COMMENT ON COLUMN marts.mart_vaccination_daily.doses_second IS 'Số người đ
 COMMENT ON COLUMN marts.mart_vaccination_daily.doses_booster IS 'Số mũi bổ sung, nhắc lại (cộng dồn).';
 COMMENT ON COLUMN marts.mart_vaccination_daily.first_dose_pct IS 'Tỷ lệ dân số từ 18 tuổi đã tiêm mũi 1 (%).';
 COMMENT ON COLUMN marts.mart_vaccination_daily.second_dose_pct IS 'Tỷ lệ dân số từ 18 tuổi đã tiêm mũi 2 (%).';
+COMMENT ON COLUMN marts.mart_vaccination_daily.is_latest_date IS 'Đúng nếu là ngày báo cáo mới nhất (biểu đồ chỉ vẽ ngày này; Superset không cho truy vấn con).';
 COMMENT ON COLUMN marts.mart_vaccination_daily.unit_code IS 'Đơn vị đã báo cáo số liệu.';
 COMMENT ON COLUMN marts.mart_vaccination_daily.submission_id IS 'Mã lần nộp của số liệu.';
 COMMENT ON COLUMN marts.mart_vaccination_daily.file_sha256 IS 'Mã băm SHA-256 của tệp đã nộp.';
@@ -122,6 +124,7 @@ WITH cur AS (
 SELECT c.area_code,
        CASE a.level WHEN 'district' THEN 'Huyện' ELSE 'Xã' END AS area_level,
        a.name AS area_name,
+       CASE a.level WHEN 'district' THEN a.name ELSE a.name || ', ' || d.name END AS area_label,
        coalesce(a.parent_code, c.area_code) AS district_code,
        CASE a.level WHEN 'district' THEN a.name ELSE d.name END AS district_name,
        c.level,
@@ -142,6 +145,7 @@ COMMENT ON VIEW marts.mart_epidemic_levels_current IS 'Cấp độ dịch đang 
 COMMENT ON COLUMN marts.mart_epidemic_levels_current.area_code IS 'Mã GSO của địa bàn.';
 COMMENT ON COLUMN marts.mart_epidemic_levels_current.area_level IS 'Cấp địa bàn: Huyện hoặc Xã.';
 COMMENT ON COLUMN marts.mart_epidemic_levels_current.area_name IS 'Tên địa bàn.';
+COMMENT ON COLUMN marts.mart_epidemic_levels_current.area_label IS 'Tên địa bàn kèm huyện (tên xã có thể trùng giữa các huyện).';
 COMMENT ON COLUMN marts.mart_epidemic_levels_current.district_code IS 'Mã huyện chứa địa bàn (chính nó nếu là huyện).';
 COMMENT ON COLUMN marts.mart_epidemic_levels_current.district_name IS 'Tên huyện, thị xã, thành phố chứa địa bàn.';
 COMMENT ON COLUMN marts.mart_epidemic_levels_current.level IS 'Cấp độ dịch (1 đến 4).';
