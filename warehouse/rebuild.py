@@ -138,7 +138,25 @@ def plan(settings: Settings) -> tuple[list[Entry], list[str]]:
                 problems.append(f"{sid}: nhật ký ghi '{journal['state']}' nhưng không tìm thấy tệp "
                                 "trong archive/ hoặc quarantine/.")
     entries.sort(key=lambda e: (e.received, e.submission_id))
+    problems.extend(_out_of_order(entries))
     return entries, problems
+
+
+def _out_of_order(entries: list[Entry]) -> list[str]:
+    """The live run processes oldest receipt first, but a file still being
+    copied in when a batch was claimed is processed in a later batch than a
+    file received after it. Replaying in receipt order may then settle a
+    correction differently from the live run: say so rather than differ silently."""
+    problems, latest = [], None
+    for entry in entries:
+        if entry.processed_at is None:
+            continue
+        if latest is not None and entry.processed_at < latest.processed_at:
+            problems.append(f"{latest.submission_id}: nhận trước {entry.submission_id} nhưng được xử lý sau; "
+                            "bản dựng lại (theo thứ tự nhận) có thể khác kho đang chạy ở các phiên bản này.")
+        else:
+            latest = entry
+    return problems
 
 
 def rebuild(settings: Settings, into: Path) -> Result:

@@ -195,3 +195,18 @@ def test_rebuild_plan_reports_a_corrupted_or_missing_archive_file(month, tmp_pat
     lost.unlink()
     _, problems = plan(copy)
     assert [p.split(":")[0] for p in problems] == sorted([ids["SYT 10 16:00"], ids["SYT 11 08:00"]])
+
+
+def test_rebuild_plan_flags_a_file_processed_after_a_later_receipt(tmp_path):
+    from warehouse.rebuild import Entry, _out_of_order
+
+    def entry(sid, received_minute, processed_minute):
+        base = dt.datetime(2021, 11, 10, 8, 0, tzinfo=dt.timezone.utc)
+        return Entry(sid, "SYT", "f.csv", (base + dt.timedelta(minutes=received_minute)).isoformat(), EPIDEMIC,
+                     tmp_path / sid, "archive", base + dt.timedelta(minutes=processed_minute), {})
+
+    in_order = [entry("A", 0, 1), entry("B", 2, 3), entry("C", 4, 4)]
+    assert _out_of_order(in_order) == []
+    # A was still being copied when B's batch ran: A is processed after B.
+    problems = _out_of_order([entry("A", 0, 9), entry("B", 2, 3), entry("C", 4, 10)])
+    assert [p.split(":")[0] for p in problems] == ["A"] and "B" in problems[0]
