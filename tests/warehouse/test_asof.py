@@ -16,6 +16,8 @@ from warehouse.publish import MARTS_BY_DATASET, SUBMISSION_MARTS
 from tests.warehouse.history_fixture import EPIDEMIC, VN, add_to, at, query, submit_at, write_sample
 
 NOV8, NOV9, NOV10 = dt.date(2021, 11, 8), dt.date(2021, 11, 9), dt.date(2021, 11, 10)
+# (last receipt of a pipeline run, every serving table that run published), filled by `history`.
+PUBLISHED = []
 FIX = {"new_cases_community": 7, "tests_performed": 120}
 
 
@@ -40,17 +42,26 @@ def history(portal_home, tmp_path_factory):
         ids[key] = submit_at(portal_home, write_sample(files, "SYT", EPIDEMIC, day, slot, suffix=".csv", **kw),
                              "SYT", when, EPIDEMIC)
 
+    def publish(last_receipt):
+        """Run the pipeline and keep what it published: every serving table."""
+        result = run_once(portal_home)
+        tables = [t for (t,) in query(portal_home.serving_path, "SELECT table_name FROM duckdb_tables()")]
+        PUBLISHED.append((last_receipt, {t: query(portal_home.serving_path, f"SELECT * FROM {t} ORDER BY ALL")
+                                         for t in tables}))
+        return result
+
     send("8/08", NOV8, "08:00", at(NOV8, "07:50"))
-    run_once(portal_home)
+    publish(at(NOV8, "07:50"))
     send("9/08", NOV9, "08:00", at(NOV9, "07:45"))
     send("9/16", NOV9, "16:00", at(NOV9, "15:40"))
-    run_once(portal_home)
+    publish(at(NOV9, "15:40"))
     send("10/08", NOV10, "08:00", at(NOV10, "07:55"))
     send("8/16", NOV8, "16:00", at(NOV10, "12:00"))
     send("10/16", NOV10, "16:00", at(NOV10, "15:45"))
+    publish(at(NOV10, "15:45"))
     send("10/16 fix", NOV10, "16:00", at(NOV10, "17:30"), edit=add_to("380", **FIX), tag="-fix")
-    result = run_once(portal_home)
-    assert len(result["loaded"]) == 4, result
+    result = publish(at(NOV10, "17:30"))
+    assert len(result["loaded"]) == 1, result
     return ids
 
 
@@ -146,6 +157,18 @@ def test_asof_sql_macros_and_replayed_marts_agree_at_every_receipt(portal_home, 
             assert rows == replayed[mart], (ts, mart)
     assert len({len(marts_as_of(portal_home.warehouse_path, ts, EPIDEMIC)["mart_epidemic_province_slot"])
                 for ts in moments}) > 1
+
+
+def test_asof_reproduces_each_published_serving_file(portal_home, history):
+    """At the last receipt of each pipeline run, the as-of marts are exactly
+    the tables that run published for Superset."""
+    assert len(PUBLISHED) == 4
+    for last_receipt, served in PUBLISHED:
+        with state_at(portal_home.warehouse_path, last_receipt) as con:
+            for table, rows in served.items():
+                assert con.execute(f"SELECT * FROM marts.{table} ORDER BY ALL").fetchall() == rows, \
+                    (last_receipt, table)
+    assert PUBLISHED[2][1]["mart_epidemic_district_latest"] != PUBLISHED[3][1]["mart_epidemic_district_latest"]
 
 
 def test_asof_now_equals_every_live_mart(portal_home, history):
