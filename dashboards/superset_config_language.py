@@ -42,9 +42,9 @@ class _PublicLanguagePack:
     here before authentication, for the configured languages only.
     """
 
-    def __init__(self, wsgi_app):
+    def __init__(self, wsgi_app, translations: Path | None = None):
         self.wsgi_app = wsgi_app
-        self.translations = _translations_dir()
+        self.translations = translations or _translations_dir()
 
     def __call__(self, environ, start_response):
         match = _PACK_PATH.match(environ.get("PATH_INFO", ""))
