@@ -210,3 +210,17 @@ def test_rebuild_plan_flags_a_file_processed_after_a_later_receipt(tmp_path):
     # A was still being copied when B's batch ran: A is processed after B.
     problems = _out_of_order([entry("A", 0, 9), entry("B", 2, 3), entry("C", 4, 10)])
     assert [p.split(":")[0] for p in problems] == ["A"] and "B" in problems[0]
+
+
+def test_rebuild_month_timeliness_judges_first_receipt_against_the_slot_deadline(month):
+    settings, _ = month
+    rows = {(r[0], r[1]): r[2:] for r in query(settings.warehouse_path, """
+        SELECT report_date, slot, on_time, minutes_late, files, corrections
+        FROM marts.mart_epidemic_timeliness WHERE unit_code = 'SYT'""")}
+    late_day = MONTH[LATE[0] - 1]
+    received_late = at(MONTH[17], "10:00") - at(late_day, LATE[1])
+    assert rows[(late_day, LATE[1])] == (False, received_late // dt.timedelta(minutes=1), 1, 0)
+    assert rows[(MONTH[9], "16:00")] == (True, 0, 2, 1)     # corrected once
+    assert rows[(MONTH[19], "08:00")] == (True, 0, 3, 2)    # corrected twice
+    assert rows[(MONTH[11], "08:00")] == (True, 0, 1, 0)    # the duplicate adds nothing
+    assert len(rows) == len(MONTH) * 2                       # the rejected draft counts for nothing
