@@ -1,8 +1,9 @@
 """A real Superset for the dashboard tests: one per session, on a free port.
 
 Started from the Superset environment through dashboards.server exactly as the
-portal starts it, against a temporary PORTAL_HOME whose serving file is built
-by serving_fixture.py. Stopped by killing its process group.
+portal starts it, against a temporary PORTAL_HOME whose serving file is the
+one the real pipeline published from sample submissions of every dataset
+(serving_fixture.py). Stopped by killing its process group.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from dashboards.roles import apply_access
 from dashboards.superset import SupersetClient
 from ingest.settings import Settings
 from serving_fixture import build_serving_file
+from warehouse.publish import all_marts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -88,9 +90,7 @@ def publish(superset):
     def _publish(bump: int = 0, refresh: bool = True) -> Path:
         build_serving_file(superset.settings.serving_path, bump=bump)
         if refresh:
-            superset.client().refresh_datasets(
-                ["mart_epidemic_province_latest", "mart_epidemic_province_daily",
-                 "mart_epidemic_district_latest", "mart_epidemic_province_slot"])
+            superset.client().refresh_datasets(all_marts())
         return superset.settings.serving_path
     return _publish
 

@@ -1,100 +1,131 @@
-"""Build a serving DuckDB file the way the pipeline publishes it, for dashboard tests.
+"""The serving DuckDB file for dashboard tests, made by the real pipeline.
 
-The marts come from the real migration (warehouse/migrations/001_*.sql) run on
-a small in-memory warehouse, then are copied as tables into schema ``main`` of a
-new file that replaces the served one atomically (os.replace), as the contract says.
+Sample files of every dataset (ingest.samples + ingest.templates, the plan
+`portal up` uses: portal.stack.sample_plan) go through the real inbox and
+ingest.pipeline.run_once: validation, raw -> staging -> core, marts, and the
+atomic publish. Nothing here writes a mart row by hand.
+
+``bump`` > 0 builds a second state of the same warehouse in which SYT sent a
+correction of the latest epidemic slot (every district ``bump`` more new
+cases in the community), so a publish can carry visibly different figures.
+Each state is built once per process, then swapped into place with
+os.replace, exactly as warehouse/publish.py swaps the served file.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
+import shutil
+import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-MIGRATION = REPO_ROOT / "warehouse" / "migrations" / "001_epidemic_situation.sql"
-MART_TABLES = (
-    "mart_epidemic_district_latest",
-    "mart_epidemic_province_slot",
-    "mart_epidemic_province_daily",
-    "mart_epidemic_province_latest",
-)
-SLOTS = ("08:00", "16:00")
-FIRST_DAY = dt.date(2021, 10, 1)
+from ingest.settings import TIMEZONE, Settings
 
-# Thanh Hóa's 27 district-level units in October 2021 (GSO codes; 383 does not exist).
-DISTRICTS = [
-    ("380", "Thành phố Thanh Hóa"), ("381", "Thị xã Bỉm Sơn"), ("382", "Thành phố Sầm Sơn"),
-    ("384", "Huyện Mường Lát"), ("385", "Huyện Quan Hóa"), ("386", "Huyện Bá Thước"),
-    ("387", "Huyện Quan Sơn"), ("388", "Huyện Lang Chánh"), ("389", "Huyện Ngọc Lặc"),
-    ("390", "Huyện Cẩm Thủy"), ("391", "Huyện Thạch Thành"), ("392", "Huyện Hà Trung"),
-    ("393", "Huyện Vĩnh Lộc"), ("394", "Huyện Yên Định"), ("395", "Huyện Thọ Xuân"),
-    ("396", "Huyện Thường Xuân"), ("397", "Huyện Triệu Sơn"), ("398", "Huyện Thiệu Hóa"),
-    ("399", "Huyện Hoằng Hóa"), ("400", "Huyện Hậu Lộc"), ("401", "Huyện Nga Sơn"),
-    ("402", "Huyện Như Xuân"), ("403", "Huyện Như Thanh"), ("404", "Huyện Nông Cống"),
-    ("405", "Huyện Đông Sơn"), ("406", "Huyện Quảng Xương"), ("407", "Thị xã Nghi Sơn"),
-]
+# The sample load "happens" at 18:00 on this day: both slots of every day are due.
+SAMPLE_NOW = dt.datetime(2021, 10, 22, 18, 0, tzinfo=ZoneInfo(TIMEZONE))
+SAMPLE_DAYS = 4
+REJECTED_SAMPLE = Path(__file__).resolve().parents[1] / "corpus" / "content" / "cell-unknown-district.csv"
+
+_STATES: dict[int, Path] = {}
+_WORKDIR: Path | None = None
 
 
-def _figures(code: int, period: int, bump: int) -> tuple[int, int]:
-    """Deterministic new cases (community, quarantine) for one district and half-day."""
-    community = (code * 7 + period * 3) % 5 + bump
-    quarantine = (code * 11 + period * 5) % 9 + 2 * bump
-    return community, quarantine
+def _workdir() -> Path:
+    global _WORKDIR
+    if _WORKDIR is None:
+        _WORKDIR = Path(tempfile.mkdtemp(prefix="portal-serving-fixture-"))
+    return _WORKDIR
 
 
-def build_serving_file(path: Path, days: int = 10, bump: int = 0) -> None:
-    """Publish ``days`` days x 2 slots x 27 districts to ``path``.
+def _settings(home: Path) -> Settings:
+    return Settings(home=home, superset_url="http://127.0.0.1:1", airflow_url="http://127.0.0.1:1")
 
-    ``bump`` raises every district's new cases, so a second publish carries
-    visibly different figures on every chart.
-    """
+
+def _run(settings: Settings) -> dict:
+    from ingest.pipeline import run_once
+
+    result = run_once(settings)
+    assert result["loaded"], f"the pipeline loaded nothing: {result}"
+    return result
+
+
+def _base_state() -> Path:
+    """Home of the pipeline after the sample load of every dataset."""
+    from ingest.inbox import submit
+    from portal.stack import submit_samples
+
+    home = _workdir() / "state-0"
+    if not (home / "done").exists():
+        shutil.rmtree(home, ignore_errors=True)
+        settings = _settings(home)
+        ids = submit_samples(settings, SAMPLE_DAYS, now=SAMPLE_NOW)
+        # One file of the validation corpus, so the data-quality marts hold a rejection.
+        bad = submit(settings, REJECTED_SAMPLE, "SYT", "epidemic_situation_by_district")
+        result = _run(settings)
+        assert result["rejected"] == [bad], f"unexpected rejections: {result['rejected']}"
+        assert sorted(result["loaded"]) == sorted(ids)
+        (home / "done").write_text("ok")
+    return home
+
+
+def _correction_state(bump: int) -> Path:
+    """The base warehouse plus SYT's correction of the latest slot."""
+    from ingest.inbox import submit
+    from ingest.samples import sample_rows
+    from ingest.schema import load_schema
+    from ingest.templates import write_submission
+
+    base = _base_state()
+    home = _workdir() / f"state-{bump}"
+    if not (home / "done").exists():
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
+        base_settings, settings = _settings(base), _settings(home)
+        settings.warehouse_path.parent.mkdir(parents=True)
+        shutil.copyfile(base_settings.warehouse_path, settings.warehouse_path)
+        schema = load_schema("epidemic_situation_by_district")
+        day = SAMPLE_NOW.date()
+        rows = sample_rows(schema.name, "SYT", day, "16:00")
+        for row in rows:
+            row["new_cases_community"] += bump
+            row["cumulative_cases"] += bump
+            row["under_treatment"] += bump
+        path = write_submission(schema, rows, home / "correction.xlsx", "SYT")
+        submit(settings, path, "SYT", schema.name)
+        _run(settings)
+        (home / "done").write_text("ok")
+    return home
+
+
+def state_home(bump: int = 0) -> Path:
+    """PORTAL_HOME of the pipeline state ``bump`` (built on first use)."""
+    if bump not in _STATES:
+        _STATES[bump] = _base_state() if bump == 0 else _correction_state(bump)
+    return _STATES[bump]
+
+
+def warehouse_path(bump: int = 0) -> Path:
+    return _settings(state_home(bump)).warehouse_path
+
+
+def build_serving_file(path: Path, bump: int = 0) -> None:
+    """Publish pipeline state ``bump`` at ``path``: copy beside it, then os.replace."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wh = duckdb.connect(":memory:")
-    wh.execute("SET TimeZone='Asia/Ho_Chi_Minh'")
-    wh.execute(MIGRATION.read_text(encoding="utf-8"))
-    wh.executemany(
-        "INSERT INTO core.dim_area VALUES (?, 'district', ?, ?, ?, '38', NULL, NULL)",
-        [(code, name, name.split(" ", 2)[-1], name.rsplit(" ", 2)[0]) for code, name in DISTRICTS],
-    )
-    rows = []
-    for day in range(days):
-        date = FIRST_DAY + dt.timedelta(days=day)
-        for s, slot in enumerate(SLOTS):
-            period = day * 2 + s
-            sub = f"SUB-{date:%Y%m%d}-{slot[:2]}-{bump}"
-            received = dt.datetime.combine(date, dt.time(int(slot[:2]) + 1, 15), tzinfo=dt.timezone(dt.timedelta(hours=7)))
-            for code, _ in DISTRICTS:
-                c = int(code)
-                cumulative = 5 * (c % 5) + sum(sum(_figures(c, p, bump)) for p in range(period + 1))
-                settled = sum(sum(_figures(c, p, bump)) for p in range(max(0, period - 9)))  # ~5 days earlier
-                recovered = settled * 985 // 1000
-                deaths = settled // 60
-                community, quarantine = _figures(c, period, bump)
-                rows.append((sub, "SYT", hashlib.sha256(f"{sub}/{code}".encode()).hexdigest(), received, date, slot, code, community, quarantine,
-                             cumulative, cumulative - recovered - deaths, recovered, deaths,
-                             150 + 40 * (c % 9) + 25 * (community + quarantine), received, None))
-    wh.executemany(f"INSERT INTO core.fact_epidemic_situation VALUES ({', '.join(['?'] * 16)})", rows)
-
+    source = _settings(state_home(bump)).serving_path
     tmp = path.with_name(path.name + ".building")
-    tmp.unlink(missing_ok=True)
-    wh.execute(f"ATTACH '{tmp}' AS serving")
-    for table in MART_TABLES:
-        wh.execute(f"CREATE TABLE serving.main.{table} AS SELECT * FROM marts.{table}")
-    wh.execute("CHECKPOINT serving")
-    wh.execute("DETACH serving")
-    wh.close()
+    shutil.copyfile(source, tmp)
     os.replace(tmp, path)
 
 
-def query(path: Path, sql: str) -> list[dict]:
+def query(path: Path, sql: str, params: list | None = None) -> list[dict]:
     """Rows of ``sql`` on the served file, opened read-only like Superset does."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        cur = con.execute(sql)
+        cur = con.execute(sql, params or [])
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row)) for row in cur.fetchall()]
     finally:

@@ -16,7 +16,8 @@ from dashboards import server
 from dashboards.screenshot import screenshot_dashboard
 from dashboards.superset import ASSETS_DIR, SERVING_URI_PLACEHOLDER, SupersetError, build_bundle
 from ingest.settings import Settings
-from serving_fixture import query
+from serving_fixture import SAMPLE_DAYS, query
+from warehouse.publish import all_marts
 
 SLUG = "dien-bien-dich"
 BIG_NUMBERS = {  # chart title -> (metric, column of mart_epidemic_province_latest)
@@ -30,7 +31,8 @@ TREND = "Ca mắc mới theo ngày"
 TABLE = "Số liệu theo huyện, thị xã, thành phố"
 TABLE_COLUMNS = ["report_date", "slot", "district_name", "new_cases_community", "new_cases_quarantine",
                  "new_cases", "cumulative_cases", "under_treatment", "recovered", "deaths", "tests_performed"]
-ALL_CHARTS = [*BIG_NUMBERS, TREND, TABLE]
+ALL_CHARTS = [*BIG_NUMBERS, TREND, TABLE, "Xét nghiệm theo ngày", "Ca bệnh theo nguồn lây",
+              "Tiêm chủng theo huyện (ngày mới nhất)"]
 
 
 def _day(epoch_ms: float) -> dt.date:
@@ -158,7 +160,7 @@ def test_chart_data_daily_trend_matches_serving_file(superset, publish):
     path = publish()
     rows = superset.client().chart_data(TREND)
     assert _trend(rows) == _expected_trend(path)
-    assert len(rows) == 10
+    assert len(rows) == SAMPLE_DAYS
 
 
 def test_chart_data_district_table_matches_serving_file(superset, publish):
@@ -188,7 +190,7 @@ def test_chart_data_survives_stale_query_context(superset, publish):
 def test_refresh_datasets_shows_new_figures(superset, publish):
     client = superset.client()
     publish(bump=0)
-    old = {t: client.chart_data(t) for t in ALL_CHARTS}  # now cached
+    old = {t: client.chart_data(t) for t in [*BIG_NUMBERS, TREND, TABLE]}  # now cached
     assert old[TABLE] and old[TREND]
 
     new_path = publish(bump=3, refresh=False)
@@ -199,7 +201,7 @@ def test_refresh_datasets_shows_new_figures(superset, publish):
                                          "mart_epidemic_district_latest", "not_a_dataset"])
     assert refreshed == ["mart_epidemic_district_latest", "mart_epidemic_province_daily",
                          "mart_epidemic_province_latest"]
-    new = {t: client.chart_data(t) for t in ALL_CHARTS}
+    new = {t: client.chart_data(t) for t in [*BIG_NUMBERS, TREND, TABLE]}
     assert {t: new[t] for t in BIG_NUMBERS} == _expected_big_numbers(new_path)
     assert _trend(new[TREND]) == _expected_trend(new_path)
     assert _table(new[TABLE]) == _expected_table(new_path)
@@ -227,8 +229,7 @@ def test_screenshot_dashboard_reports_error_panels(superset, publish, artifacts)
     hidden = path.with_name("hidden.duckdb")
     os.replace(path, hidden)
     try:
-        client.invalidate_cache(client.datasets(["mart_epidemic_province_latest", "mart_epidemic_province_daily",
-                                                 "mart_epidemic_district_latest"]).values())
+        client.invalidate_cache(client.datasets(all_marts()).values())
         out = artifacts / "dashboard-dien-bien-dich-missing-file.png"
         seen = screenshot_dashboard(superset.url, superset.username, superset.password, SLUG, out, timeout=180)
         with pytest.raises(SupersetError, match="database does not exist"):
