@@ -166,7 +166,8 @@ def test_language_installed_pack_matches_source(compiled):
     """What Superset serves is the current .po compiled (bin/portal re-installs on change)."""
     installed = next((server.SUPERSET_VENV / "lib").glob("python*/site-packages/superset/translations"))
     for name in ("messages.mo", "messages.json"):
-        assert (installed / "vi" / "LC_MESSAGES" / name).read_bytes() == (compiled / name).read_bytes(), name
+        assert (installed / "vi" / "LC_MESSAGES" / name).read_bytes() == (compiled / name).read_bytes(), (
+            f"installed {name} is stale: run bin/portal (or .venv/superset/bin/python {BUILD.relative_to(REPO_ROOT)})")
 
 
 def _language_config():
