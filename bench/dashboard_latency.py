@@ -12,7 +12,8 @@ sample files for every dataset into a scratch PORTAL_HOME, and every table of
 the serving file it publishes is then scaled in DuckDB: tables with two or
 more report dates are repeated back in time to cover three years; for the
 national scale, commune-grain tables are repeated 18 times (547 x 18 = 9,846
-communes), district-grain tables 26 times (27 x 26 = 702 districts) and tables
+communes; a table with more than 30 distinct area codes counts as commune
+grain), district-grain tables 26 times (27 x 26 = 702 districts) and tables
 with no area column 63 times (one copy per province), area codes and names
 suffixed per copy so that they stay distinct. Snapshot tables (one date) are
 not repeated in time.
@@ -75,13 +76,21 @@ def seed_serving(home: Path) -> Path:
     return settings.serving_path
 
 
-def _area_role(columns: list[tuple[str, str]]) -> str:
+def _area_role(con, table: str, columns: list[tuple[str, str]]) -> str:
+    """commune, district or none: the finest area grain the table holds.
+
+    A generic ``area_code`` column may mix districts and communes (a levels map),
+    so more distinct codes than Thanh Hóa has districts means commune grain.
+    """
     names = [n for n, _ in columns]
     if any("commune" in n and n.endswith("code") for n in names):
         return "commune"
-    if any(("district" in n or n == "area_code") and n.endswith("code") for n in names):
-        return "district"
-    return "none"
+    area = [n for n in names if ("district" in n or "area" in n) and n.endswith("code")]
+    if not area:
+        return "none"
+    distinct = max(con.execute(f'SELECT count(DISTINCT "{n}") FROM seed.main.{table}').fetchone()[0]
+                   for n in area)
+    return "commune" if distinct > 30 else "district"
 
 
 def _table_plan(con, table: str, scale: str) -> dict:
@@ -96,7 +105,7 @@ def _table_plan(con, table: str, scale: str) -> dict:
             span = (hi - lo).days + 1
             time_copies = math.ceil(YEARS_DAYS / span)
             break
-    role = _area_role(columns)
+    role = _area_role(con, table, columns)
     area_copies = NATIONAL[role] if scale == "national" else 1
     if rows * time_copies * area_copies > MAX_ROWS_PER_TABLE:
         time_copies = max(1, MAX_ROWS_PER_TABLE // max(1, rows * area_copies))
