@@ -66,7 +66,7 @@ def import_cmd() -> None:
     settings, client = _client()
     try:
         client.import_assets(settings.serving_path)
-    except SupersetError as exc:
+    except (SupersetError, OSError) as exc:
         click.echo(f"Lỗi: {exc}", err=True)
         sys.exit(1)
     click.echo("Đã nhập dashboard vào Superset.")
