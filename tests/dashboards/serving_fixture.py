@@ -13,6 +13,7 @@ os.replace, exactly as warehouse/publish.py swaps the served file.
 """
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
 import shutil
@@ -37,6 +38,7 @@ def _workdir() -> Path:
     global _WORKDIR
     if _WORKDIR is None:
         _WORKDIR = Path(tempfile.mkdtemp(prefix="portal-serving-fixture-"))
+        atexit.register(shutil.rmtree, _WORKDIR, True)
     return _WORKDIR
 
 
