@@ -31,7 +31,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from dashboards.superset import SupersetClient, SupersetError
+from dashboards.superset import SupersetClient
 
 ACCESS_FILE = Path(__file__).with_name("access.yaml")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import time
 from pathlib import Path
 
@@ -145,10 +146,19 @@ def _anon_json(session: requests.Session, base_url: str, path: str):
     return resp.json()
 
 
-def _anonymous(base_url: str) -> requests.Session:
-    """A visitor who never logs in (chart data is CSRF-exempt in Superset)."""
+def _anonymous(base_url: str, csrf_from: str | None = None) -> requests.Session:
+    """A visitor who never logs in (chart data is CSRF-exempt in Superset).
+
+    ``csrf_from``: a page whose CSRF token the session keeps, as a browser
+    would, so a refused write is refused for lack of permission, not of token.
+    """
     session = requests.Session()
     session.headers["Referer"] = base_url + "/"
+    if csrf_from:
+        page = session.get(base_url + csrf_from)
+        found = re.search(r'id="csrf_token"\s+value="([^"]+)"', page.text)
+        assert found, f"no CSRF token on {csrf_from}"
+        session.headers["X-CSRFToken"] = found.group(1)
     return session
 
 
@@ -162,7 +172,14 @@ def _list(client, base_url: str, resource: str) -> list[dict]:
 def access(superset, tmp_path_factory):
     """Roles applied with a personal dataset planted (and declared public); removed afterwards."""
     admin = superset.client()
-    db_id = admin.get_all("database")[0]["id"]
+    # The plant lives in a second connection to the serving file, as an analyst
+    # could add one: the portal's own database stays free of personal data.
+    serving = admin.get_all("database")[0]
+    db_id = admin.send_json("POST", "/api/v1/database/", {
+        "database_name": "Dữ liệu cá nhân (kiểm thử)",
+        "sqlalchemy_uri": f"duckdb:///{superset.settings.serving_path.resolve()}",
+        "extra": json.dumps({"engine_params": {"connect_args": {"read_only": True}}}),
+        "expose_in_sqllab": True})["id"]
     sql = ("SELECT 'TH-401-0001' AS case_id, 'Nguyễn Văn An' AS full_name, 1985 AS birth_year, "
            "'Nữ' AS sex, 'Xã Nga Yên' AS commune_name, '401' AS district_code")
     ds = admin.send_json("POST", "/api/v1/dataset/", {"database": db_id, "schema": "main",
@@ -187,12 +204,14 @@ def access(superset, tmp_path_factory):
     add_analyst(admin, creds, "phantich", "Nguyễn Thị Bình")
     try:
         yield {"summary": summary, "admin": admin, "planted_dataset": ds_id, "planted_chart": chart_id,
-               "planted_dashboard": dash_id, "creds": creds}
+               "planted_dashboard": dash_id, "planted_database": db_id, "serving_database": serving["id"],
+               "creds": creds}
     finally:
         admin = superset.client()
         admin.send_json("DELETE", f"/api/v1/chart/{chart_id}")
         admin.send_json("DELETE", f"/api/v1/dashboard/{dash_id}")
         admin.send_json("DELETE", f"/api/v1/dataset/{ds_id}")
+        admin.send_json("DELETE", f"/api/v1/database/{db_id}")
         apply_access(admin, creds)
 
 
@@ -395,3 +414,57 @@ def test_roles_anonymous_dashboard_in_chromium(superset, access, catalog, artifa
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_roles_apply_again_changes_nothing(superset, access, tmp_path):
+    admin = access["admin"]
+
+    def state() -> dict:
+        roles = {r["name"]: r["id"] for r in admin.get_all("security/roles")}
+        perms = {name: sorted(p["id"] for p in admin.get_json(f"/api/v1/security/roles/{rid}/permissions/")["result"])
+                 for name, rid in roles.items() if name in (ROLE_PUBLIC, ROLE_UNIT, ROLE_ANALYST)}
+        rules = sorted((r["name"], r["clause"], tuple(sorted(t["id"] for t in r["tables"])))
+                       for r in admin.get_all("rowlevelsecurity"))
+        users = sorted((u["username"], tuple(sorted(r["name"] for r in u["roles"])))
+                       for u in admin.get_all("security/users"))
+        return {"roles": sorted(roles), "perms": perms, "rules": rules, "users": users}
+
+    declared = _declared()
+    declaration = tmp_path / "access.yaml"
+    declaration.write_text(yaml.safe_dump({"public": [*declared["public"], PLANTED_SLUG],
+                                           "unit": declared.get("unit") or []}), encoding="utf-8")
+    before = state()
+    passwords = json.loads(access["creds"].read_text(encoding="utf-8"))
+    summary = apply_access(admin, access["creds"], declaration)
+    assert summary["created_users"] == []
+    assert state() == before
+    assert json.loads(access["creds"].read_text(encoding="utf-8")) == passwords
+    # Every district unit of the registry has its account, in its district's role.
+    units = {u.unit_code: u.district_code for u in load_registry().units.values() if u.district_code}
+    accounts = dict(before["users"])
+    for code, district in units.items():
+        assert accounts[code] == tuple(sorted((ROLE_UNIT, f"{ROLE_UNIT} {district}"))), code
+
+
+def test_roles_sql_lab_only_for_analysts_and_never_on_personal_data(superset, access):
+    def run(client, database_id: int) -> tuple[int, str]:
+        body = {"database_id": database_id, "sql": "SELECT 1 AS n", "runAsync": False, "schema": "main"}
+        post = client.session.post if isinstance(client, SupersetClient) else client.post
+        resp = post(f"{superset.url}/api/v1/sqllab/execute/", json=body)
+        return resp.status_code, resp.text
+
+    def refused(answer: tuple[int, str]) -> bool:
+        status, text = answer
+        # Superset hides a database the user may not use, then reports the
+        # query's database as not found (HTTP 500, its own choice).
+        return status in (401, 403, 404) or (status == 500 and "database referenced in this query was not found" in text)
+
+    serving, planted = access["serving_database"], access["planted_database"]
+    analyst = _login(superset, access, "phantich")
+    status, text = run(analyst, serving)
+    assert status == 200 and '"n": 1' in text, text[:300]
+    assert refused(run(analyst, planted))
+    assert run(access["admin"], planted)[0] == 200
+    assert refused(run(_login(superset, access, UNIT), serving))
+    public_page = f"/superset/dashboard/{_declared()['public'][0]}/"
+    assert refused(run(_anonymous(superset.url, csrf_from=public_page), serving))
