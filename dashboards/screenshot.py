@@ -55,19 +55,29 @@ def _driver(profile_dir: str) -> webdriver.Chrome:
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
 
 
-def _login(driver: webdriver.Chrome, base_url: str, username: str, password: str, timeout: float) -> None:
-    driver.get(f"{base_url}/login/")
-    # The login page is a React form: wait for it to render instead of a fixed sleep.
-    wait = WebDriverWait(driver, timeout)
-    user = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'input[data-test="username-input"]')))
-    user.send_keys(username)
-    pw = driver.find_element(By.CSS_SELECTOR, 'input[data-test="password-input"]')
-    pw.send_keys(password, Keys.ENTER)
-    try:
-        wait.until(lambda d: "/login" not in d.current_url)
-    except TimeoutException:
-        alerts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[role="alert"]') if e.text]
-        raise RuntimeError(f"Superset login as {username!r} failed: {alerts or 'still on the login page'}") from None
+def _login(driver: webdriver.Chrome, base_url: str, username: str, password: str, timeout: float,
+           attempts: int = 3) -> None:
+    """Log in through the React form. A form typed into before React attached
+    its handlers submits nothing, and a busy server can drop the first POST:
+    the login is retried from a fresh page, each try with a share of ``timeout``."""
+    for attempt in range(1, attempts + 1):
+        driver.get(f"{base_url}/login/")
+        # The login page is a React form: wait for it to render instead of a fixed sleep.
+        wait = WebDriverWait(driver, timeout / attempts)
+        user = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, 'input[data-test="username-input"]')))
+        user.clear()
+        user.send_keys(username)
+        pw = driver.find_element(By.CSS_SELECTOR, 'input[data-test="password-input"]')
+        pw.clear()
+        pw.send_keys(password, Keys.ENTER)
+        try:
+            wait.until(lambda d: "/login" not in d.current_url)
+            return
+        except TimeoutException:
+            alerts = [e.text for e in driver.find_elements(By.CSS_SELECTOR, '[role="alert"]') if e.text]
+            if alerts or attempt == attempts:
+                raise RuntimeError(f"Superset login as {username!r} failed: "
+                                   f"{alerts or 'still on the login page'}") from None
 
 
 def screenshot_dashboard(
