@@ -138,16 +138,18 @@ def portal_ingest():
         from airflow.sdk import get_current_context
         from airflow.sdk.exceptions import AirflowSkipException
 
+        from ingest.pipeline import processed_any
         from ingest.pipeline import publish as publish_serving
         from ingest.settings import load_settings
 
         settings = load_settings()
         datasets = list(result.get("datasets") or [])
-        if not datasets and settings.serving_path.exists():
+        if not processed_any(result) and settings.serving_path.exists():
             # Nothing changed: skip, so no asset event wakes downstream DAGs
-            # and Superset is left alone.
+            # and Superset is left alone. (A run that only rejected files still
+            # publishes: the data-quality dashboard counts rejections.)
             raise AirflowSkipException("Không có dữ liệu mới cần công bố")
-        tables = list(publish_serving(settings, datasets))
+        tables = list(publish_serving(settings, datasets, processed_any(result)))
         get_current_context()["outlet_events"][SERVING_ASSET].extra = {"tables": tables}
         return tables
 

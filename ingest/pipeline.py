@@ -165,7 +165,13 @@ def _period_date(report):
     return report.frame[ordered[0]].iloc[0] if ordered else None
 
 
-def publish(settings: Settings, datasets: list[str]) -> list[str]:
+def processed_any(result: dict) -> bool:
+    """Whether a run recorded any submission: even a run that only rejected
+    files changes the data-quality marts, so it must be published."""
+    return bool(result.get("loaded") or result.get("rejected") or result.get("duplicate"))
+
+
+def publish(settings: Settings, datasets: list[str], submissions_changed: bool | None = None) -> list[str]:
     """Rebuild the serving DuckDB file from the marts and swap it in atomically.
     Returns the serving table names that changed (for Superset refresh)."""
     from warehouse.db import writer
@@ -173,7 +179,7 @@ def publish(settings: Settings, datasets: list[str]) -> list[str]:
 
     with writer(settings.warehouse_path) as con:
         build_serving(con, settings.serving_path)
-    return changed_tables(datasets)
+    return changed_tables(datasets, submissions_changed)
 
 
 def mark_published(settings: Settings, submission_ids: list[str]) -> None:
@@ -186,7 +192,7 @@ def run_once(settings: Settings) -> dict:
     """The whole pipeline in one process (CLI `portal ingest`, tests, benches)."""
     claim_inbox(settings)
     result = process_spool(settings)
-    if result["datasets"] or not settings.serving_path.exists():
-        result["tables"] = publish(settings, result["datasets"])
+    if processed_any(result) or not settings.serving_path.exists():
+        result["tables"] = publish(settings, result["datasets"], processed_any(result))
     mark_published(settings, result["loaded"])
     return result

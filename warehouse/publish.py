@@ -57,8 +57,12 @@ def build_serving(con: duckdb.DuckDBPyConnection, serving_path: Path) -> None:
     os.replace(tmp, serving_path)
 
 
-def changed_tables(datasets: list[str]) -> list[str]:
-    """Serving tables to refresh after loading ``datasets``: theirs, plus the
-    data-quality marts, which every new submission changes."""
+def changed_tables(datasets: list[str], submissions_changed: bool | None = None) -> list[str]:
+    """Serving tables to refresh after a run: the marts of the ``datasets``
+    it loaded, plus the data-quality marts when it processed any submission
+    (a rejected or duplicate file changes them too). By default a run that
+    loaded something is taken to have processed submissions."""
     tables = [t for d in datasets for t in MARTS_BY_DATASET.get(d, [])]
-    return tables + SUBMISSION_MARTS if tables else tables
+    if submissions_changed is None:
+        submissions_changed = bool(tables)
+    return tables + SUBMISSION_MARTS if submissions_changed else tables

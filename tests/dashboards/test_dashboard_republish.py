@@ -56,6 +56,37 @@ def test_changed_tables_only_the_loaded_datasets_marts():
                                                              *SUBMISSION_MARTS]
 
 
+def test_changed_tables_a_run_that_only_rejected_refreshes_data_quality():
+    assert changed_tables([], submissions_changed=True) == SUBMISSION_MARTS
+    assert changed_tables(["testing"], submissions_changed=False) == ["mart_testing_daily"]
+
+
+def test_republish_after_only_a_rejection_updates_the_data_quality_marts(tmp_path):
+    """A run that rejects every file loads no figures but must still publish:
+    the data-quality dashboard counts the rejection."""
+    from ingest.inbox import submit
+    from ingest.pipeline import run_once
+
+    base = Settings(home=state_home(0), superset_url="http://127.0.0.1:1", airflow_url="http://127.0.0.1:1")
+    settings = Settings(home=tmp_path, superset_url="http://127.0.0.1:1", airflow_url="http://127.0.0.1:1")
+    settings.warehouse_path.parent.mkdir(parents=True)
+    shutil.copyfile(base.warehouse_path, settings.warehouse_path)
+    bad = tmp_path / "trong.csv"
+    bad.write_text("", encoding="utf-8")
+
+    def rejected_in_serving() -> int:
+        with duckdb.connect(str(settings.serving_path), read_only=True) as con:
+            return con.execute("SELECT coalesce(sum(rejected), 0) FROM mart_data_quality_submissions").fetchone()[0]
+
+    run_once(settings)                      # publishes the copied warehouse as it stands
+    before = rejected_in_serving()
+    sid = submit(settings, bad, "SYT", "epidemic_situation_by_district")
+    result = run_once(settings)
+    assert result["rejected"] == [sid] and result["datasets"] == []
+    assert result["tables"] == SUBMISSION_MARTS
+    assert rejected_in_serving() == before + 1
+
+
 def test_republish_after_one_load_refreshes_only_its_datasets(superset, tmp_path):
     from ingest.inbox import submit
     from ingest.pipeline import run_once
