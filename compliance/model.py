@@ -62,6 +62,7 @@ class Freshness:
     max_age_hours: float
     age_hours: float | None
     status: str                          # FRESH | STALE | NEVER
+    day: dt.date | None = None           # the day this check closes (its 24:00, or as_of for the day in progress)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,11 @@ class Attempt:
     dataset: str | None
     received_at: dt.datetime
     error_count: int
+    # The deadline the attempt is assigned to (compliance/audit.py states the
+    # rule); None when no deadline fits (dataset not recognised, "on change"...).
+    period_date: dt.date | None = None
+    slot: str | None = None
+    due_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,7 @@ class AuditResult:
     expected: list[Expectation]
     freshness: list[Freshness]
     attempts: list[Attempt]
+    config_sha256: str = ""          # fingerprint of the schedules, holidays and accounts judged against
 
 
 @dataclass(frozen=True)
