@@ -244,9 +244,11 @@ def docs(out: Path) -> None:
 
 
 # Command groups that live in their own modules: the warehouse (asof, rebuild),
-# the dashboards (export/import of Superset assets) and access (roles, accounts).
-from portal import cli_access, cli_dashboards, cli_warehouse  # noqa: E402
+# the dashboards (export/import of Superset assets), access (roles, accounts)
+# and compliance (audit, rates, freshness, confirm).
+from portal import cli_access, cli_compliance, cli_dashboards, cli_warehouse  # noqa: E402
 
 cli_warehouse.register(main)
 cli_dashboards.register(main)
 cli_access.register(main)
+cli_compliance.register(main)

@@ -36,10 +36,15 @@ MARTS_BY_DATASET = {
 }
 # Fed by every submission whatever its dataset (raw.submission, raw.validation_issue).
 SUBMISSION_MARTS = ["mart_data_quality_submissions", "mart_data_quality_issues"]
+# Fed by the compliance audit (compliance.* tables, migration 010), not by a
+# load: they change when dags/portal_compliance.py records an audit, which
+# refreshes them itself. Unit-level figures only: no personal field.
+COMPLIANCE_MARTS = ["mart_compliance_expectations", "mart_compliance_unit_daily",
+                    "mart_compliance_open_today", "mart_compliance_freshness_current"]
 
 
 def all_marts() -> list[str]:
-    return [t for tables in MARTS_BY_DATASET.values() for t in tables] + SUBMISSION_MARTS
+    return [t for tables in MARTS_BY_DATASET.values() for t in tables] + SUBMISSION_MARTS + COMPLIANCE_MARTS
 
 
 def build_serving(con: duckdb.DuckDBPyConnection, serving_path: Path) -> None:

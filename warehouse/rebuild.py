@@ -19,7 +19,10 @@ What is replayed, and why the result is exact:
   cumulative figure below the last accepted one), so they must be judged in
   their place in the sequence. Skipping them would leave those tables and
   marts short, so the comparison could not be exact;
-* duplicates are archived like accepted files and are found duplicate again.
+* duplicates are archived like accepted files and are found duplicate again;
+* "no change" confirmations (confirmations/<id>.json) are put back into
+  raw.confirmation, and recorded compliance audits (audits/<run_id>.json)
+  are recomputed on the rebuilt data (compliance/journal.py).
 Anything that disagrees with the journal (a verdict that changed because the
 rules changed, an archived file whose SHA-256 no longer matches, a journalled
 file that is missing) is reported as a problem, never silently absorbed.
@@ -193,6 +196,11 @@ def rebuild(settings: Settings, into: Path) -> Result:
                     if entry.area != expected_area:
                         problems.append(f"{entry.submission_id}: tệp nằm trong {entry.area}/ nhưng "
                                         f"kết quả nạp lại là '{status}'.")
+        # "No change" confirmations (raw.confirmation) and recorded compliance
+        # audits are journalled beside the submissions: put them back too.
+        from compliance.journal import replay
+
+        problems.extend(replay(settings, con))
         con.execute("CHECKPOINT")
     return result
 

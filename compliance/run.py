@@ -1,0 +1,103 @@
+"""The compliance steps the DAG (dags/portal_compliance.py) and the CLI call.
+
+audit_and_record -> publish -> refresh_superset. Each is safe to repeat: an
+audit replaces its window's rows, a publish swaps the whole serving file.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import logging
+
+from compliance.journal import audit_journal, audits_dir, write_json
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# During the first days of a month, files for the previous month's last days
+# still arrive (late data, corrections): its audit is redone until then.
+CARRY_DAYS = 5
+
+
+def month_window(day: dt.date) -> tuple[dt.date, dt.date]:
+    return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def windows(now: dt.datetime, tz) -> list[tuple[dt.date, dt.date]]:
+    """The months an audit at `now` covers: the current month, and the
+    previous one during the first CARRY_DAYS days."""
+    today = now.astimezone(tz).date()
+    out = []
+    if today.day <= CARRY_DAYS:
+        out.append(month_window(today.replace(day=1) - dt.timedelta(days=1)))
+    out.append(month_window(today))
+    return out
+
+
+def audit_and_record(settings: Settings, now: dt.datetime | None = None,
+                     spans: list[tuple[dt.date, dt.date]] | None = None) -> list[dict]:
+    """Audit each window (default: `windows(now)`) as of `now`, record it in
+    the warehouse and journal the run. Returns one summary per window."""
+    from compliance.audit import audit, new_run_id, record_audit
+    from compliance.schedules import default_config
+    from warehouse.db import writer
+
+    config = default_config()
+    now = now or dt.datetime.now(dt.timezone.utc)
+    summaries = []
+    with writer(settings.warehouse_path) as con:
+        for start, end in spans or windows(now, config.tz):
+            result = audit(con, start, end, now, config=config)
+            ran_at = dt.datetime.now(dt.timezone.utc)
+            run_id = new_run_id(ran_at)
+            journal = audit_journal(run_id, result, ran_at)
+            write_json(audits_dir(settings) / f"{run_id}.json", journal)
+            record_audit(con, result, run_id=run_id, ran_at=ran_at)
+            summaries.append(journal)
+            log.info("audit %s..%s as of %s: %s", start, end, result.as_of, journal["counts"])
+    return summaries
+
+
+def publish(settings: Settings) -> list[str]:
+    """Swap in a serving file with the new compliance marts; return their names."""
+    from warehouse.db import writer
+    from warehouse.publish import COMPLIANCE_MARTS, build_serving
+
+    with writer(settings.warehouse_path) as con:
+        build_serving(con, settings.serving_path)
+    return list(COMPLIANCE_MARTS)
+
+
+def refresh_superset(settings: Settings, tables: list[str]) -> list[str]:
+    """Ask Superset to refresh `tables`; warn and carry on if it is absent
+    (the pattern of dags/portal_ingest.py: the serving file is already
+    swapped, so dashboards read the new figures on their next query)."""
+    import json
+
+    import requests
+
+    if not tables:
+        return []
+    try:
+        creds = json.loads(settings.credentials_path.read_text(encoding="utf-8"))
+        user, password = creds["superset_admin_user"], creds["superset_admin_password"]
+    except FileNotFoundError:
+        log.warning("Chưa có %s: bỏ qua làm mới Superset", settings.credentials_path)
+        return []
+    except (KeyError, ValueError) as exc:
+        log.warning("Tệp thông tin đăng nhập Superset không hợp lệ (%s): bỏ qua", exc)
+        return []
+    try:
+        from dashboards.superset import SupersetClient
+    except ImportError as exc:
+        log.warning("Chưa có mô-đun Superset (%s): bỏ qua làm mới", exc)
+        return []
+    try:
+        client = SupersetClient(settings.superset_url, user, password)
+        client.login()
+        refreshed = list(client.refresh_datasets(tables))
+    except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
+        log.warning("Không kết nối được Superset tại %s (%s): bỏ qua", settings.superset_url, exc)
+        return []
+    log.info("Đã làm mới %d bảng tuân thủ trên Superset: %s", len(refreshed), refreshed)
+    return refreshed
