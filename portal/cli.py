@@ -252,3 +252,8 @@ cli_warehouse.register(main)
 cli_dashboards.register(main)
 cli_access.register(main)
 cli_compliance.register(main)
+
+# The monthly report to the Steering Committee and the early warnings (Điều 7, 19).
+from portal import cli_report  # noqa: E402
+
+cli_report.register(main)

@@ -289,7 +289,8 @@ def _unit_key(unit_type: str, district_code: str | None, unit_code: str) -> tupl
 def _rates_by_unit(expected: list[Expectation]) -> dict[str, Rate]:
     from compliance.rates import rates
 
-    return {r.group["unit_code"]: r for r in rates(expected, by=("unit_code",))}
+    # A unit whose deadlines are all still PENDING owes nothing yet: left out.
+    return {r.group["unit_code"]: r for r in rates(expected, by=("unit_code",)) if r.expected}
 
 
 def _overall_rate(expected: list[Expectation]) -> Rate:
