@@ -192,6 +192,8 @@ def to_drawing(chart: Chart):
 
     fonts.register_reportlab()
     drawing = Drawing(chart.width, chart.height)
+    # The renderer's initial state names Helvetica unless the drawing says otherwise.
+    drawing.initialFontName = fonts.NAMES["regular"]
     for item in chart.items:
         if isinstance(item, Rect):
             drawing.add(RlRect(item.x, item.y, item.w, item.h,

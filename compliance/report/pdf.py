@@ -78,12 +78,18 @@ def _rule(width: float, thickness: float = 0.6):
     return Rule()
 
 
-def _table(rows, widths, header_rows=1, total_row=False, zebra=False):
+# A Table sets its cells' font even when every cell is a Paragraph; left to its
+# default that is Helvetica, a font the PDF would then name without embedding.
+_CELL_FONT = ("FONTNAME", (0, 0), (-1, -1), fonts.NAMES["regular"])
+
+
+def _table(rows, widths, header_rows=1, total_row=False):
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
     table = Table(rows, colWidths=widths, repeatRows=header_rows)
     style = [
+        _CELL_FONT,
         ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#E6E6E6")),
@@ -116,7 +122,7 @@ def _header(report: Report, s):
              _rule(stringWidth(motto, fonts.NAMES["bold"], 13)), Spacer(1, 4),
              _p(text.place_date(h.place, h.issued_on), s["place"])]
     table = Table([[left, right]], colWidths=[62 * MM, 103 * MM])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+    table.setStyle(TableStyle([_CELL_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     return table
 
@@ -133,7 +139,8 @@ def _title(report: Report, s):
         lines = [f"- {a}{'.' if i == len(h.addressees) - 1 else ';'}" for i, a in enumerate(h.addressees)]
         block = Table([[_p("Kính gửi:", s["to"]), [_p(line, s["to"]) for line in lines]]],
                       colWidths=[24 * MM, 70 * MM], hAlign="CENTER")
-        block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        block.setStyle(TableStyle([_CELL_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
         story.append(block)
     story.append(Spacer(1, 10))
     return story
@@ -213,7 +220,8 @@ def _signature(report: Report, s):
         right.append(_p(h.signer_authority, s["signer"]))
     right += [_p(h.signer_title, s["signer"]), Spacer(1, 62), _p(h.signer_name or "", s["signer"])]
     table = Table([[left, right]], colWidths=[80 * MM, 85 * MM])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    table.setStyle(TableStyle([_CELL_FONT, ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return table
 
 
@@ -280,6 +288,9 @@ def render(report: Report, path: Path) -> Path:
     h = report.header
     doc = BaseDocTemplate(
         str(path), pagesize=A4, invariant=True,
+        # Without this the canvas starts in Helvetica, a font reference no
+        # text uses but a viewer would still look for on the system.
+        initialFontName=fonts.NAMES["regular"], initialFontSize=13,
         title=f"{h.title} {h.subject}", author=f"{h.agency_name} tỉnh Thanh Hóa", subject=h.subject,
         creator="Cổng thông tin phòng, chống COVID-19 tỉnh Thanh Hóa", lang="vi-VN",
     )
