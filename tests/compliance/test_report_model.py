@@ -321,3 +321,21 @@ def test_previous_period_of_a_month_is_the_calendar_month_before():
     assert previous_period(period(dt.date(2021, 11, 10), dt.date(2021, 11, 16))) == period(
         dt.date(2021, 11, 3), dt.date(2021, 11, 9))
     assert month_before(dt.date(2022, 1, 1)) == period(dt.date(2021, 12, 1), dt.date(2021, 12, 31))
+
+
+# --- a real warehouse for the end-to-end tests -----------------------------------------------
+
+def submission(con, sid: str, unit: str, dataset: str, received: dt.datetime, *, status: str = "loaded",
+               report_date: dt.date | None = None, slot: str | None = None, warnings: int = 0) -> str:
+    """A row of raw.submission as the pipeline writes it (a rejected file has no report date or slot)."""
+    rejected = status == "rejected"
+    con.execute("""
+        INSERT INTO raw.submission BY NAME
+        SELECT ? AS submission_id, ? AS unit_code, ? AS dataset, 'tep.xlsx' AS original_name,
+               ? AS file_sha256, 1000 AS file_size, ?::TIMESTAMPTZ AS received_at,
+               ?::TIMESTAMPTZ AS processed_at, ? AS status, NULL AS duplicate_of, ? AS stored_path,
+               20 AS row_count, ? AS error_count, ? AS warning_count, ?::DATE AS report_date, ? AS slot""",
+                [sid, unit, dataset, f"sha-{sid}", received.isoformat(), (received + dt.timedelta(seconds=5)).isoformat(),
+                 status, f"{'quarantine' if rejected else 'archive'}/{unit}/{sid}__tep.xlsx", 3 if rejected else 0,
+                 warnings, None if rejected else (report_date or received.date()), None if rejected else slot])
+    return sid
