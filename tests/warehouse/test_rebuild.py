@@ -79,10 +79,25 @@ def _send_month(settings, folder) -> dict:
     return ids
 
 
+def _confirm_and_audit(settings) -> None:
+    """What the compliance side adds beside the files: "no change" confirmations
+    and recorded audits (an earlier audit of the month, a partial one, then the
+    DAG's run of 01/12 that redoes November and opens December)."""
+    from compliance.confirm import confirm
+    from compliance.run import audit_and_record
+
+    confirm(settings, "CA", "checkpoints", note="Không có chốt mới")
+    confirm(settings, "BCHQS", "quarantine_facilities")
+    audit_and_record(settings, at(MONTH[19], "08:05"))
+    audit_and_record(settings, at(dt.date(2021, 12, 1), "00:05"), spans=[(MONTH[0], MONTH[14])])
+    audit_and_record(settings, at(dt.date(2021, 12, 1), "00:05"))
+
+
 @pytest.fixture(scope="module")
 def month(tmp_path_factory):
     settings = _settings(tmp_path_factory.mktemp("month") / "home")
     ids = _send_month(settings, tmp_path_factory.mktemp("files"))
+    _confirm_and_audit(settings)
     return settings, ids
 
 
@@ -137,6 +152,26 @@ def test_rebuild_month_equals_live_row_for_row(month, rebuilt):
         ordered = f"SELECT * FROM {name} ORDER BY ALL"
         assert query(target, ordered) == query(settings.warehouse_path, ordered), name
     assert compare(settings.warehouse_path, target) == {}
+
+
+def test_rebuild_month_replays_confirmations_and_compliance_audits(month, rebuilt):
+    settings, _ = month
+    target, _ = rebuilt
+    for sql in ("SELECT unit_code, dataset, note FROM raw.confirmation ORDER BY ALL",
+                "SELECT window_start, window_end, expectations FROM compliance.audit_run ORDER BY ran_at"):
+        assert query(target, sql) == query(settings.warehouse_path, sql), sql
+    assert query(target, "SELECT unit_code, dataset FROM raw.confirmation ORDER BY ALL") == \
+        [("BCHQS", "quarantine_facilities"), ("CA", "checkpoints")]
+    windows = [(s.day, e.day) for s, e, _ in query(target, "SELECT window_start, window_end, expectations "
+                                                             "FROM compliance.audit_run ORDER BY ran_at")]
+    assert windows == [(1, 30), (1, 15), (1, 30), (1, 31)]
+    # The rows that survive come from the last run covering each day.
+    runs = query(target, "SELECT DISTINCT run_id FROM compliance.expectation ORDER BY 1")
+    assert runs == query(target, "SELECT run_id FROM compliance.audit_run ORDER BY ran_at DESC LIMIT 2 ")[::-1]
+    late = query(target, """SELECT status, minutes_late FROM compliance.expectation WHERE unit_code = 'SYT'
+                            AND period_date = ? AND slot = ?""", [MONTH[LATE[0] - 1], LATE[1]])
+    received_late = at(MONTH[17], "10:00") - at(MONTH[LATE[0] - 1], LATE[1])
+    assert late == [("late", received_late // dt.timedelta(minutes=1))]
 
 
 def test_rebuild_compare_reports_a_changed_history(month, rebuilt, tmp_path):
