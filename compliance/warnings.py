@@ -194,6 +194,18 @@ class SlotWarning:
     def text(self) -> str:
         return "\n".join([self.title(), ""] + self.lines()) + "\n"
 
+    def to_dict(self) -> dict:
+        """Plain JSON (what one DAG task hands the next)."""
+        from compliance.report.content import _encode
+
+        return _encode(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SlotWarning":
+        from compliance.report.content import _decode
+
+        return _decode(cls, data)
+
     def payload(self) -> dict:
         return {
             "type": "canh_bao_cap_nhat",

@@ -115,6 +115,41 @@ def _set_aside_earlier(folder: Path) -> None:
             os.replace(path, keep / path.name)
 
 
+def load_produced(folder: Path, formats=FORMATS) -> Produced:
+    """The report a folder holds (as write_report left it), for delivery by a later task."""
+    folder = Path(folder)
+    saved = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    report = Report.from_dict(saved["report"])
+    names = file_names(report)
+    files = {f: folder / names[f] for f in formats if (folder / names[f]).is_file()}
+    return Produced(report, folder, files, saved["fingerprint"], reused=True)
+
+
+def scheduled(run_time: dt.datetime) -> tuple[dt.date, dt.date, dt.datetime]:
+    """The period and clock of the scheduled report: the calendar month before
+    the run, audited as seen at the run's own start time (a retry reads the same)."""
+    from compliance.report.content import month_before
+    from compliance.report.text import VN
+
+    local = run_time.astimezone(VN)
+    month = month_before(local.date())
+    return month.start, month.end, local
+
+
+def save_model(settings, report: Report) -> Path:
+    """Keep a built report between the DAG's tasks (one file per period and clock)."""
+    path = reports_root(settings) / ".built" / f"{report.period.key}__{report.as_of:%Y%m%dT%H%M%z}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(report.to_dict(), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def load_model(path: Path) -> Report:
+    return Report.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
 def audit_periods(warehouse_path: Path, start: dt.date, end: dt.date, as_of: dt.datetime):
     """The audit of start..end and of the period before it, as seen at `as_of`."""
     from compliance.audit import audit

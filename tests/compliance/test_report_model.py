@@ -9,6 +9,7 @@ hand below, not computed by the code under test.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import random
 from zoneinfo import ZoneInfo
@@ -305,6 +306,14 @@ def test_json_round_trip_and_fingerprint_ignore_issue_date(small_report):
 
     again = Report.from_dict(small_report.to_dict())
     assert again == small_report
+    # Read back from JSON, a report keeps its fingerprint even where the audit
+    # gave an int for a float field (the DAG's render task reads it back so).
+    current, previous = small_month()
+    stale = Freshness("UBND-QUANHOA", "UBND Huyện Quan Hóa", "UBND", "385", "quarantine_facilities",
+                      TITLES["quarantine_facilities"], current.as_of, None, None, 24, None, NEVER)
+    with_int = build_report(audit_result(current.start, current.end, current.expected, [stale], current.as_of),
+                            previous)
+    assert Report.from_dict(json.loads(json.dumps(with_int.to_dict()))).fingerprint() == with_int.fingerprint()
     current, previous = small_month()
     later = build_report(current, previous, issued_on=dt.date(2021, 12, 3))
     assert later.fingerprint() == small_report.fingerprint()
