@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import statistics
 import types
 import typing
 from collections import defaultdict
@@ -204,6 +205,12 @@ class Report:
     heatmap: list[HeatmapRow]
     trend: list[TrendPoint]
     previous_trend: list[TrendPoint]
+    # Beyond this many annex rows the PDF/.docx annex is grouped (annex_groups); the .xlsx lists all.
+    annex_limit: int = 400
+
+    @property
+    def annex_grouped(self) -> bool:
+        return len(self.annex) > self.annex_limit
 
     def to_dict(self) -> dict:
         return _encode(self)
@@ -489,7 +496,54 @@ def build_report(current: AuditResult, previous: AuditResult, *, issued_on: dt.d
         heatmap=_heatmap(current, this.days),
         trend=_trend(current, this.days),
         previous_trend=_trend(previous, before.days),
+        annex_limit=int(config.get("annex_rows_in_document", 400)),
     )
+
+
+# --- the annex in short, for a PDF that would otherwise run to dozens of pages -----
+
+@dataclass(frozen=True)
+class AnnexGroup:
+    """Every missed or late deadline of one unit, dataset and status, as date ranges."""
+    unit_code: str
+    unit_name: str
+    dataset_title: str
+    status: str
+    count: int
+    when: str                         # "08:00: 01/11–05/11, 08/11; 16:00: 01/11–30/11" or "01/11–30/11"
+    median_minutes_late: float | None
+    rejected_files: int
+
+
+def _ranges(days: list[dt.date]) -> str:
+    runs: list[list[dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(f"{r[0]:%d/%m}" if len(r) == 1 else f"{r[0]:%d/%m}–{r[-1]:%d/%m}" for r in runs)
+
+
+def annex_groups(report: Report) -> list[AnnexGroup]:
+    grouped: dict[tuple, list[AnnexRow]] = {}
+    for row in report.annex:
+        grouped.setdefault((row.unit_code, row.dataset, row.status), []).append(row)
+    order = {u.unit_code: i for i, u in enumerate(report.units)}
+    out = []
+    for (code, dataset, status), rows in sorted(grouped.items(), key=lambda kv: (order.get(kv[0][0], 1 << 30),
+                                                                                kv[0][0], kv[0][1], kv[0][2])):
+        slots = sorted({r.slot for r in rows}, key=lambda s: s or "")
+        if slots == [None]:
+            when = _ranges([r.period_date for r in rows])
+        else:
+            when = "; ".join(f"{slot or 'trong ngày'}: {_ranges([r.period_date for r in rows if r.slot == slot])}"
+                             for slot in slots)
+        late = [r.minutes_late for r in rows if r.minutes_late is not None]
+        median = float(statistics.median(late)) if late else None
+        out.append(AnnexGroup(code, rows[0].unit_name, rows[0].dataset_title, status, len(rows), when, median,
+                              sum(r.rejected_files for r in rows)))
+    return out
 
 
 # --- JSON round trip (the DAG's tasks hand the report to each other as a file) ----

@@ -257,19 +257,29 @@ def render(report: Report, path: Path) -> Path:
         _para(right)
     _para(right, h.signer_name, 13, bold=True, align="center")
 
-    annexes = [(prose.ANNEX_TITLES[0], prose.ANNEX_COLUMNS,
-                [(i, a.unit_name, a.dataset_title, text.date(a.period_date), a.slot or "—", text.moment(a.due_at),
-                  text.STATUS_LABELS[a.status], text.moment(a.first_accepted_at), text.number(a.minutes_late),
-                  text.number(a.rejected_files)) for i, a in enumerate(report.annex, 1)],
-                [10, 52, 56, 20, 14, 25, 28, 25, 14, 13], {8, 9})]
+    if report.annex_grouped:
+        from compliance.report.content import annex_groups
+
+        first = (prose.ANNEX_TITLES[0], prose.GROUPED_COLUMNS,
+                 [(i, g.unit_name, g.dataset_title, text.STATUS_LABELS[g.status], text.number(g.count), g.when,
+                   text.number(g.median_minutes_late, 1 if (g.median_minutes_late or 0) % 1 else 0),
+                   text.number(g.rejected_files)) for i, g in enumerate(annex_groups(report), 1)],
+                 [10, 50, 48, 27, 14, 76, 18, 14], {4, 6, 7}, prose.grouped_note(report, report.annex_limit))
+    else:
+        first = (prose.ANNEX_TITLES[0], prose.ANNEX_COLUMNS,
+                 [(i, a.unit_name, a.dataset_title, text.date(a.period_date), a.slot or "—", text.moment(a.due_at),
+                   text.STATUS_LABELS[a.status], text.moment(a.first_accepted_at), text.number(a.minutes_late),
+                   text.number(a.rejected_files)) for i, a in enumerate(report.annex, 1)],
+                 [10, 52, 56, 20, 14, 25, 28, 25, 14, 13], {8, 9}, None)
+    annexes = [first]
     if report.freshness:
         annexes.append((prose.ANNEX_TITLES[1], prose.FRESHNESS_COLUMNS,
                         [(i, f.unit_name, f.dataset_title, text.FRESHNESS_LABELS[f.status],
                           text.moment(f.last_update_at), text.number(f.age_hours, 1), text.number(f.max_age_hours),
                           f"{text.number(f.checks_not_fresh)}/{text.number(f.checks)}")
                          for i, f in enumerate(report.freshness, 1)],
-                        [10, 60, 62, 32, 27, 20, 20, 26], {5, 6, 7}))
-    for (number, title), columns, rows, widths, numeric in annexes:
+                        [10, 60, 62, 32, 27, 20, 20, 26], {5, 6, 7}, None))
+    for (number, title), columns, rows, widths, numeric, note in annexes:
         wide = doc.add_section(WD_SECTION.NEW_PAGE)
         wide.orientation = WD_ORIENT.LANDSCAPE
         wide.page_width, wide.page_height = Mm(297), Mm(210)
@@ -278,6 +288,8 @@ def render(report: Report, path: Path) -> Path:
         _para(doc, number, 13, bold=True, align="center")
         _para(doc, title.format(period=report.period.label), 13, bold=True, align="center")
         _para(doc, words.annex_reference, 13, italic=True, align="center", after=8)
+        if note:
+            _para(doc, note, 13, align="justify", indent=True, after=6)
         if rows:
             _grid(doc, columns, rows, widths, numeric, 8.5)
         else:

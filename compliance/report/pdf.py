@@ -200,6 +200,19 @@ def _annex_table(report: Report, s):
     return _table(rows, widths)
 
 
+def _grouped_annex_table(report: Report, s):
+    from compliance.report.content import annex_groups
+
+    rows = [[_p(c, s["cell_head"]) for c in prose.GROUPED_COLUMNS]]
+    for i, g in enumerate(annex_groups(report), 1):
+        rows.append([_p(i, s["cell_center"]), _p(g.unit_name, s["cell"]), _p(g.dataset_title, s["cell"]),
+                     _p(text.STATUS_LABELS[g.status], s["cell"]), _p(text.number(g.count), s["cell_num"]),
+                     _p(g.when, s["cell"]),
+                     _p(text.number(g.median_minutes_late, 1 if (g.median_minutes_late or 0) % 1 else 0), s["cell_num"]),
+                     _p(text.number(g.rejected_files), s["cell_num"])])
+    return _table(rows, [10 * MM, 50 * MM, 48 * MM, 27 * MM, 14 * MM, 76 * MM, 18 * MM, 14 * MM])
+
+
 def _freshness_table(report: Report, s):
     rows = [[_p(c, s["cell_head"]) for c in prose.FRESHNESS_COLUMNS]]
     for i, f in enumerate(report.freshness, 1):
@@ -251,14 +264,19 @@ def story(report: Report) -> list:
     out += [_p(f"{i}. {p}", s["body"]) for i, p in enumerate(words.proposals, 1)]
     out.append(Spacer(1, 10))
     out.append(KeepTogether([_signature(report, s)]))
-    annexes = [(prose.ANNEX_TITLES[0], _annex_table(report, s) if report.annex else
-                _p("Không có lần cập nhật muộn hoặc không cập nhật nào trong kỳ.", s["body"]))]
+    if not report.annex:
+        first = _p("Không có lần cập nhật muộn hoặc không cập nhật nào trong kỳ.", s["body"])
+    elif report.annex_grouped:
+        first = [_p(prose.grouped_note(report, report.annex_limit), s["body"]), _grouped_annex_table(report, s)]
+    else:
+        first = _annex_table(report, s)
+    annexes = [(prose.ANNEX_TITLES[0], first)]
     if report.freshness:
         annexes.append((prose.ANNEX_TITLES[1], _freshness_table(report, s)))
     for (number, title), table in annexes:
         out += [NextPageTemplate("landscape"), PageBreak(), _p(number, s["title"]),
-                _p(title.format(period=report.period.label), s["title"]), _p(words.annex_reference, s["annex_ref"]),
-                table]
+                _p(title.format(period=report.period.label), s["title"]), _p(words.annex_reference, s["annex_ref"])]
+        out += table if isinstance(table, list) else [table]
     return out
 
 

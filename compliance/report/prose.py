@@ -33,6 +33,8 @@ WORST_COLUMNS = ("TT", "Đơn vị", "Không cập nhật", "Muộn", "Phải c�
 COMPARISON_COLUMNS = ("Chỉ tiêu", "{previous}", "{current}", "Tăng (+), giảm (-)")
 ANNEX_COLUMNS = ("TT", "Đơn vị", "Thông tin", "Ngày số liệu", "Khung giờ", "Hạn cập nhật",
                  "Tình trạng", "Nhận lần đầu", "Muộn (phút)", "Tệp bị từ chối")
+GROUPED_COLUMNS = ("TT", "Đơn vị", "Thông tin", "Tình trạng", "Số lần", "Các hạn cập nhật (ngày/tháng)",
+                   "Muộn trung vị (phút)", "Tệp bị từ chối")
 FRESHNESS_COLUMNS = ("TT", "Đơn vị", "Thông tin", "Tình trạng khi tổng hợp", "Cập nhật gần nhất",
                      "Đã qua (giờ)", "Thời hạn (giờ)", "Số lần kiểm tra quá hạn")
 
@@ -45,6 +47,12 @@ class Prose:
     comparison: list[str]
     proposals: list[str]
     annex_reference: str
+
+
+def grouped_note(report: Report, limit: int) -> str:
+    return (f"Kỳ này có {text.number(len(report.annex))} lần cập nhật muộn hoặc không cập nhật (quá {text.number(limit)} "
+            f"dòng): bảng dưới gộp theo đơn vị, thông tin và tình trạng, các ngày liền nhau ghi thành khoảng. "
+            f"Từng lần một có trong phụ lục Excel gửi kèm (trang \"Muộn, không cập nhật\").")
 
 
 def annex_reference(report: Report) -> str:

@@ -348,3 +348,24 @@ def submission(con, sid: str, unit: str, dataset: str, received: dt.datetime, *,
                  status, f"{'quarantine' if rejected else 'archive'}/{unit}/{sid}__tep.xlsx", 3 if rejected else 0,
                  warnings, None if rejected else (report_date or received.date()), None if rejected else slot])
     return sid
+
+
+def test_annex_groups_collapse_consecutive_days(small_report):
+    from compliance.report.content import annex_groups, build_report
+
+    assert [(g.unit_code, g.dataset_title, g.status, g.count, g.when, g.median_minutes_late, g.rejected_files)
+            for g in annex_groups(small_report)] == [
+        ("SYT", "Tình hình dịch theo huyện", LATE, 1, "08:00: 05/11", 12.0, 0),
+        ("SYT", "Tình hình dịch theo huyện", MISSING, 1, "16:00: 12/11", None, 0),
+        ("SYT", "Tình hình dịch theo huyện", REJECTED_ONLY, 1, "08:00: 20/11", None, 2),
+        ("CDC", "Tình hình dịch theo huyện", LATE, 2, "08:00: 03/11; 16:00: 03/11", 37.5, 0),
+        ("CDC", "Xét nghiệm", LATE, 1, "25/11", 960.0, 0),
+        ("CDC", "Xét nghiệm", MISSING, 1, "28/11", None, 0),
+    ]
+    days = [dt.date(2021, 11, d) for d in (1, 2, 3, 4, 5, 8, 30)]
+    current = audit_result(days[0], days[-1], [expectation("SYT", EPI, d, slot="08:00", status=MISSING) for d in days]
+                           + [expectation("SYT", EPI, d, slot="16:00", status=MISSING) for d in days[:2]])
+    report = build_report(current, audit_result(dt.date(2021, 10, 1), dt.date(2021, 10, 31), []))
+    (group,) = annex_groups(report)
+    assert (group.count, group.when) == (9, "08:00: 01/11–05/11, 08/11, 30/11; 16:00: 01/11–02/11")
+    assert not report.annex_grouped and report.annex_limit == 400

@@ -291,3 +291,35 @@ def test_charts_png_for_the_docx_are_drawn_with_the_shipped_font(small):
     (ARTIFACTS / "charts").mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "charts" / "heatmap.png").write_bytes(png)
     (ARTIFACTS / "charts" / "trend.png").write_bytes(charts.to_png(charts.trend(report), dpi=100))
+
+
+def test_a_long_annex_is_grouped_in_the_pdf_and_complete_in_the_xlsx(tmp_path):
+    """A month where many deadlines were missed: the PDF annex groups them (date
+    ranges), the .xlsx still lists every one."""
+    from openpyxl import load_workbook
+
+    from compliance.report import render
+    from compliance.report.content import build_report, load_document_config
+    from compliance.report.xlsx import HEADER_ROW
+
+    current, previous = small_month()
+    config = {**load_document_config(), "annex_rows_in_document": 5}
+    report = build_report(current, previous, issued_on=dt.date(2021, 12, 1), config=config)
+    assert report.annex_grouped
+    files = render(report, tmp_path)
+    pages = _pages(files["pdf"], "grouped-annex")
+    annex = [" ".join(line.split()) for line in _text(files["pdf"], len(pages) - 1, layout=True).splitlines()]
+    assert "4 Trung tâm Kiểm soát bệnh tật tỉnh Tình hình dịch theo huyện Muộn 2 08:00: 03/11; 16:00: 03/11 37,5 0" \
+        in annex
+    assert "5 Trung tâm Kiểm soát bệnh tật tỉnh Xét nghiệm Muộn 1 25/11 960 0" in annex
+    flat = _flat(_text(files["pdf"], len(pages) - 1))
+    assert "Kỳ này có 7 lần cập nhật muộn hoặc không cập nhật (quá 5 dòng)" in flat
+    rows = list(load_workbook(files["xlsx"])["Muộn, không cập nhật"].iter_rows(min_row=HEADER_ROW + 1, values_only=True))
+    assert len(rows) == len(report.annex) == 7
+    import docx
+
+    grouped = next(t for t in docx.Document(str(files["docx"])).tables
+                   if len(t.columns) > 4 and t.rows[0].cells[4].text == "Số lần")
+    assert [c.text for c in grouped.rows[4].cells] == [
+        "4", "Trung tâm Kiểm soát bệnh tật tỉnh", "Tình hình dịch theo huyện", "Muộn", "2",
+        "08:00: 03/11; 16:00: 03/11", "37,5", "0"]
