@@ -88,6 +88,18 @@ def _no_borders(table) -> None:
     tbl_pr.append(borders)
 
 
+def _widths(table, widths_mm) -> None:
+    """Fix column widths: Word reads the grid, LibreOffice the cells; set both."""
+    from docx.shared import Mm
+
+    table.autofit = False
+    for column, width in zip(table.columns, widths_mm):
+        column.width = Mm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_mm):
+            cell.width = Mm(width)
+
+
 def _first_cell_paragraph(cell):
     """A new cell holds one empty paragraph: reuse it for the first line."""
     paragraph = cell.paragraphs[0]
@@ -123,9 +135,7 @@ def _grid(doc, headers, rows, widths_mm, numeric: set[int], size: float = 9, tot
             paragraph.paragraph_format.space_after = Pt(0)
             if i in numeric:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for row in table.rows:
-        for i, width in enumerate(widths_mm):
-            row.cells[i].width = Mm(width)
+    _widths(table, widths_mm)
     return table
 
 
@@ -171,8 +181,8 @@ def render(report: Report, path: Path) -> Path:
 
     header = doc.add_table(rows=1, cols=2)
     _no_borders(header)
+    _widths(header, [62, 103])
     left, right = (_first_cell_paragraph(c) for c in header.rows[0].cells)
-    left.width, right.width = Mm(62), Mm(103)
     _para(left, h.parent_agency, 12.5, align="center")
     _para(left, h.agency, 12.5, bold=True, align="center")
     _rule(left, 22, 62)
@@ -191,8 +201,8 @@ def render(report: Report, path: Path) -> Path:
         lines = [f"- {a}{'.' if i == len(h.addressees) - 1 else ';'}" for i, a in enumerate(h.addressees)]
         to = doc.add_table(rows=1, cols=2)
         _no_borders(to)
+        _widths(to, [60, 105])
         a, b = (_first_cell_paragraph(c) for c in to.rows[0].cells)
-        a.width, b.width = Mm(60), Mm(105)
         _para(a, "Kính gửi:", 14, align="right")
         for line in lines:
             _para(b, line, 14)
@@ -245,8 +255,8 @@ def render(report: Report, path: Path) -> Path:
 
     signature = doc.add_table(rows=1, cols=2)
     _no_borders(signature)
+    _widths(signature, [80, 85])
     left, right = (_first_cell_paragraph(c) for c in signature.rows[0].cells)
-    left.width, right.width = Mm(80), Mm(85)
     _para(left, "Nơi nhận:", 12, bold=True, italic=True, before=10)
     for line in h.distribution:
         _para(left, f"- {line}", 11)
