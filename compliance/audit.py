@@ -268,10 +268,15 @@ def audit(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, as_of: d
 def _judge(con, config, names, known, titles, owed, checks, start, end, lo, as_of, as_of_us, deadline):
     tz = config.tz
     owed_t, checks_t, judged_t = names["owed"], names["checks"], names["judged"]
-    con.execute(f"CREATE TEMP TABLE {owed_t} AS SELECT * FROM {owed_t}_df")
+    con.execute(f"""CREATE TEMP TABLE {owed_t} AS
+                    SELECT *, DATE '1970-01-01' + period_first::INTEGER AS first_date,
+                              DATE '1970-01-01' + period_last::INTEGER AS last_date
+                    FROM {owed_t}_df""")
     con.execute(f"CREATE TEMP TABLE {checks_t} AS SELECT * FROM {checks_t}_df")
     params = {"as_of": as_of_us, "lo": _day_number(lo), "hi": _day_number(end + dt.timedelta(days=MARGIN_DAYS))}
-    # Accepted files per deadline: the first receipt decides, the rest are corrections.
+    # Accepted files per deadline: the first receipt decides, the rest are
+    # corrections. Matched on equality keys first, then filtered, so DuckDB
+    # hash-joins instead of comparing every file with every deadline.
     con.execute(f"""
         CREATE TEMP TABLE {judged_t} AS
         WITH accepted AS (
@@ -279,19 +284,23 @@ def _judge(con, config, names, known, titles, owed, checks, start, end, lo, as_o
             FROM raw.submission
             WHERE status = 'loaded' AND epoch_us(received_at) <= $as_of
               AND report_date BETWEEN DATE '1970-01-01' + $lo::INTEGER AND DATE '1970-01-01' + $hi::INTEGER
+        ),
+        matched AS (
+            SELECT o.row_id,
+                   min(a.at_us) AS first_us,
+                   count(*) AS files,
+                   count(*) FILTER (WHERE a.at_us > o.due_us) AS after_due,
+                   sum(a.warning_count) AS warnings
+            FROM {owed_t} o
+            JOIN accepted a ON a.unit_code = o.unit_code AND a.dataset = o.dataset
+            WHERE a.report_date >= o.first_date AND a.report_date <= o.last_date
+              AND (o.slot IS NULL OR a.slot = o.slot)
+            GROUP BY o.row_id
         )
-        SELECT o.row_id, o.unit_code, o.dataset, o.due_us, o.period_us,
-               min(a.at_us) AS first_us,
-               count(a.at_us) AS files,
-               count(a.at_us) FILTER (WHERE a.at_us > o.due_us) AS after_due,
-               coalesce(sum(a.warning_count), 0) AS warnings
-        FROM {owed_t} o
-        LEFT JOIN accepted a
-          ON a.unit_code = o.unit_code AND a.dataset = o.dataset
-         AND a.report_date BETWEEN DATE '1970-01-01' + o.period_first::INTEGER
-                               AND DATE '1970-01-01' + o.period_last::INTEGER
-         AND (o.slot IS NULL OR a.slot = o.slot)
-        GROUP BY ALL""", params)
+        SELECT o.row_id, o.unit_code, o.dataset, o.due_us, o.period_us, m.first_us,
+               coalesce(m.files, 0) AS files, coalesce(m.after_due, 0) AS after_due,
+               coalesce(m.warnings, 0) AS warnings
+        FROM {owed_t} o LEFT JOIN matched m USING (row_id)""", params)
     # Rejected files: the earliest deadline still unmet when the file arrived,
     # at most one period of its schedule before the receipt.
     rejected = con.execute(f"""
@@ -439,8 +448,20 @@ def _ts(column: str) -> str:
     return f"CASE WHEN {column} IS NULL THEN NULL ELSE timezone('UTC', make_timestamp({column})) END"
 
 
-def _us_or_none(moment: dt.datetime | None) -> int | None:
-    return None if moment is None else _us(moment)
+class _Micros:
+    """_us() with a cache by object: the audit hands out one datetime object per
+    instant (deadlines repeat across units), and aware arithmetic is the cost."""
+
+    def __init__(self):
+        self._seen: dict[int, tuple[dt.datetime, int]] = {}
+
+    def __call__(self, moment: dt.datetime | None) -> int | None:
+        if moment is None:
+            return None
+        found = self._seen.get(id(moment))
+        if found is None or found[0] is not moment:
+            found = self._seen[id(moment)] = (moment, _us(moment))
+        return found[1]
 
 
 def record_audit(con: duckdb.DuckDBPyConnection, result: AuditResult, *, run_id: str | None = None,
@@ -453,6 +474,7 @@ def record_audit(con: duckdb.DuckDBPyConnection, result: AuditResult, *, run_id:
     ran_at = ran_at or dt.datetime.now(UTC)
     run_id = run_id or new_run_id(ran_at)
     e, f, a = result.expected, result.freshness, result.attempts
+    _us_or_none = _Micros()
     expectations = pd.DataFrame({
         "unit_code": pd.Series([x.unit_code for x in e], dtype=object),
         "unit_name": pd.Series([x.unit_name for x in e], dtype=object),
@@ -463,7 +485,7 @@ def record_audit(con: duckdb.DuckDBPyConnection, result: AuditResult, *, run_id:
         "kind": pd.Series([x.kind for x in e], dtype=object),
         "period_day": np.asarray([_day_number(x.period_date) for x in e], dtype=np.int64),
         "slot": pd.Series([x.slot for x in e], dtype=object),
-        "due_us": np.asarray([_us(x.due_at) for x in e], dtype=np.int64),
+        "due_us": np.asarray([_us_or_none(x.due_at) for x in e], dtype=np.int64),
         "status": pd.Series([x.status for x in e], dtype=object),
         "first_us": pd.Series([_us_or_none(x.first_accepted_at) for x in e], dtype="Int64"),
         "minutes_late": pd.Series([x.minutes_late for x in e], dtype="Int64"),
@@ -481,7 +503,7 @@ def record_audit(con: duckdb.DuckDBPyConnection, result: AuditResult, *, run_id:
         "dataset": pd.Series([x.dataset for x in f], dtype=object),
         "dataset_title": pd.Series([x.dataset_title for x in f], dtype=object),
         "check_day": np.asarray([_day_number(x.day) for x in f], dtype=np.int64),
-        "as_of_us": np.asarray([_us(x.as_of) for x in f], dtype=np.int64),
+        "as_of_us": np.asarray([_us_or_none(x.as_of) for x in f], dtype=np.int64),
         "last_us": pd.Series([_us_or_none(x.last_update_at) for x in f], dtype="Int64"),
         "last_update_kind": pd.Series([x.last_update_kind for x in f], dtype=object),
         "max_age_hours": np.asarray([x.max_age_hours for x in f], dtype=np.float64),
