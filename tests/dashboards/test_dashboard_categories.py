@@ -32,6 +32,9 @@ DASHBOARDS = {
     "van-ban-chi-dao": "Văn bản chỉ đạo",
     "chat-luong-du-lieu": "Chất lượng dữ liệu",
 }
+# Not a category of Article 6 (analysts and admins only); its charts are
+# checked in tests/dashboards/test_compliance_dashboard.py.
+OTHER_DASHBOARDS = {"tuan-thu-cap-nhat": "Tuân thủ cập nhật"}
 LEVEL_COLOURS = {"Cấp 1 - Xanh": "#00A651", "Cấp 2 - Vàng": "#FFD400", "Cấp 3 - Cam": "#F7941D",
                  "Cấp 4 - Đỏ": "#ED1C24"}
 
@@ -88,7 +91,7 @@ def served(superset, publish) -> Path:
 
 def test_dashboard_assets_one_per_category_in_vietnamese():
     dashboards = {d["slug"]: d for d in _assets("dashboards")}
-    assert {slug: d["dashboard_title"] for slug, d in dashboards.items()} == DASHBOARDS
+    assert {slug: d["dashboard_title"] for slug, d in dashboards.items()} == {**DASHBOARDS, **OTHER_DASHBOARDS}
     charts = {c["slice_name"] for c in _assets("charts")}
     for slug, dashboard in dashboards.items():
         placed = _dashboard_charts(dashboard)
@@ -182,7 +185,8 @@ def test_dashboard_every_chart_returns_the_marts_figures(superset, served):
             want = Counter(tuple(_plain(r[k]) for k in keys) for r in expected)
             assert got == want, f"{slug}: {name}"
             checked.append(name)
-    assert len(checked) == len(charts)
+    assert len(checked) == len({n for d in _assets("dashboards") if d["slug"] in DASHBOARDS
+                                for n in _dashboard_charts(d)})
 
 
 def test_dashboard_quarantine_compares_military_with_others(superset, served):

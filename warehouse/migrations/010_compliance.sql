@@ -290,10 +290,12 @@ SELECT e.unit_code,
        e.period_date,
        e.slot,
        e.due_at,
+       strftime(e.due_at, '%H:%M') AS due_time,
        e.status,
        e.status_label,
        e.rejected_files,
-       l.as_of AS audited_at
+       l.as_of AS audited_at,
+       strftime(l.as_of, '%H:%M %d/%m/%Y') AS audited_at_text
 FROM marts.mart_compliance_expectations e, latest l
 WHERE e.due_at::DATE = l.as_of::DATE AND e.status IN ('missing', 'rejected_only', 'pending');
 COMMENT ON VIEW marts.mart_compliance_open_today IS 'Các hạn cập nhật trong ngày của lần kiểm tra gần nhất mà chưa được đáp ứng: không cập nhật, chỉ có tệp bị từ chối, hoặc chưa đến hạn. Hạt: đơn vị × biểu mẫu × hạn cập nhật (chỉ hạn trong ngày đó).';
@@ -307,10 +309,12 @@ COMMENT ON COLUMN marts.mart_compliance_open_today.dataset_title IS 'Tên biểu
 COMMENT ON COLUMN marts.mart_compliance_open_today.period_date IS 'Ngày báo cáo.';
 COMMENT ON COLUMN marts.mart_compliance_open_today.slot IS 'Khung giờ (08:00, 16:00) nếu có.';
 COMMENT ON COLUMN marts.mart_compliance_open_today.due_at IS 'Hạn cập nhật, giờ Việt Nam.';
+COMMENT ON COLUMN marts.mart_compliance_open_today.due_time IS 'Giờ của hạn cập nhật, HH:MM (giờ Việt Nam).';
 COMMENT ON COLUMN marts.mart_compliance_open_today.status IS 'missing, rejected_only hoặc pending.';
 COMMENT ON COLUMN marts.mart_compliance_open_today.status_label IS 'Không cập nhật, Chỉ có tệp bị từ chối, hoặc Chưa đến hạn.';
 COMMENT ON COLUMN marts.mart_compliance_open_today.rejected_files IS 'Số tệp bị từ chối đã nhận cho hạn này.';
 COMMENT ON COLUMN marts.mart_compliance_open_today.audited_at IS 'Mốc thời gian của lần kiểm tra gần nhất, giờ Việt Nam ("hôm nay" là ngày của mốc này).';
+COMMENT ON COLUMN marts.mart_compliance_open_today.audited_at_text IS 'Mốc thời gian của lần kiểm tra gần nhất, dạng HH:MM dd/mm/yyyy.';
 
 -- Grain: one row per (unit_code, dataset) checked on the latest checked day,
 -- with the number of days of that month the dataset was not fresh at day close.
@@ -336,6 +340,7 @@ SELECT f.unit_code,
        f.check_date,
        timezone('Asia/Ho_Chi_Minh', f.as_of) AS as_of,
        timezone('Asia/Ho_Chi_Minh', f.last_update_at) AS last_update_at,
+       strftime(timezone('Asia/Ho_Chi_Minh', f.last_update_at), '%H:%M %d/%m/%Y') AS last_update_text,
        CASE f.last_update_kind WHEN 'file' THEN 'Tệp số liệu' WHEN 'confirmation' THEN 'Xác nhận không thay đổi'
             ELSE 'Chưa có' END AS last_update_label,
        f.max_age_hours,
@@ -361,6 +366,7 @@ COMMENT ON COLUMN marts.mart_compliance_freshness_current.dataset_title IS 'Tên
 COMMENT ON COLUMN marts.mart_compliance_freshness_current.check_date IS 'Ngày được đo gần nhất.';
 COMMENT ON COLUMN marts.mart_compliance_freshness_current.as_of IS 'Thời điểm đo, giờ Việt Nam.';
 COMMENT ON COLUMN marts.mart_compliance_freshness_current.last_update_at IS 'Lần cập nhật gần nhất, giờ Việt Nam.';
+COMMENT ON COLUMN marts.mart_compliance_freshness_current.last_update_text IS 'Lần cập nhật gần nhất, dạng HH:MM dd/mm/yyyy; trống nếu chưa từng cập nhật.';
 COMMENT ON COLUMN marts.mart_compliance_freshness_current.last_update_label IS 'Loại cập nhật gần nhất: Tệp số liệu, Xác nhận không thay đổi, hoặc Chưa có.';
 COMMENT ON COLUMN marts.mart_compliance_freshness_current.max_age_hours IS 'Tuổi tối đa cho phép, giờ.';
 COMMENT ON COLUMN marts.mart_compliance_freshness_current.age_hours IS 'Tuổi của lần cập nhật gần nhất, giờ (làm tròn 0,1 giờ).';
