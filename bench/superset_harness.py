@@ -55,8 +55,10 @@ def write_credentials(settings: Settings, username: str, password: str) -> None:
 class LocalSuperset:
     """Superset on a free port over ``settings.home``; stop() kills only its own process group."""
 
-    def __init__(self, settings: Settings, port: int, username: str = "admin", password: str | None = None):
+    def __init__(self, settings: Settings, port: int, username: str = "admin", password: str | None = None,
+                 assets_dir: Path | None = None):
         self.settings = settings
+        self.assets_dir = assets_dir  # None: the working tree's dashboards/assets
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.username = username
@@ -77,7 +79,17 @@ class LocalSuperset:
             tail = self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
             self.stop()
             raise RuntimeError(f"{exc}\n--- superset.log ---\n{tail}") from exc
-        self.client().import_assets(self.settings.serving_path)
+        try:
+            client = self.client()
+            if self.assets_dir is None:
+                client.import_assets(self.settings.serving_path)
+            else:
+                client.import_assets(self.settings.serving_path, self.assets_dir)
+        except BaseException:
+            # Callers only stop what start() returned from; a server left
+            # running here would outlive its (temporary) state directory.
+            self.stop()
+            raise
 
     def client(self) -> SupersetClient:
         client = SupersetClient(self.url, self.username, self.password)

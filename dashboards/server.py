@@ -132,6 +132,12 @@ def start_superset(settings: Settings, port: int, log_file: Path | str | IO) -> 
         # Explore sends whole form_data in GET URLs; gunicorn's 4 KiB cap breaks it.
         "--limit-request-line", "0",
         "--limit-request-field_size", "0",
+        # gunicorn >= 25 opens a management socket at one path per user
+        # ($HOME/.gunicorn/gunicorn.ctl): every Superset on the machine (tests,
+        # benches, `portal up`) would take it over from the previous one and
+        # remove it when stopping. Nothing here uses gunicornc; the portal
+        # stops its server by process group.
+        "--no-control-socket",
         "superset.app:create_app()",
     ]
     try:
