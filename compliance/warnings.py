@@ -111,7 +111,8 @@ def moment(day: dt.date, slot: str, kind: str, config: Config) -> dt.datetime:
 
 def due_at(instant: dt.datetime, config: Config, tolerance_minutes: int = 1) -> list[tuple[dt.date, str, str]]:
     """The warnings scheduled at `instant` (the DAG's run time): [(day, slot, kind)]."""
-    local = instant.astimezone(config.tz)
+    # A plain datetime even when Airflow hands over a pendulum one (see compliance.report.scheduled).
+    local = dt.datetime.fromtimestamp(instant.timestamp(), tz=config.tz)
     found = []
     for day in (local.date() - dt.timedelta(days=1), local.date(), local.date() + dt.timedelta(days=1)):
         for slot in config.deadlines:

@@ -65,7 +65,9 @@ def portal_early_warnings():
 
         settings = load_settings()
         config = warnings.load_config()
-        moment = get_current_context()["dag_run"].run_after
+        # The scheduled 07:30/08:05/...; a manual run with no logical date: its trigger time.
+        context = get_current_context()
+        moment = context.get("logical_date") or context["dag_run"].run_after
         due = warnings.due_at(moment, config)
         if not due:
             logging.getLogger(__name__).warning("Không có cảnh báo nào theo lịch lúc %s", moment)

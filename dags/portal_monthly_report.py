@@ -65,8 +65,9 @@ def portal_monthly_report():
         from ingest.settings import load_settings
 
         settings = load_settings()
-        # run_after: the scheduled 07:00 of the 1st (or the moment of a manual trigger).
-        start, end, as_of = scheduled(get_current_context()["dag_run"].run_after)
+        # The scheduled 07:00 of the 1st; a manual run with no logical date: its trigger time.
+        context = get_current_context()
+        start, end, as_of = scheduled(context.get("logical_date") or context["dag_run"].run_after)
         current, previous = audit_periods(settings.warehouse_path, start, end, as_of)
         return str(save_model(settings, build_report(current, previous)))
 

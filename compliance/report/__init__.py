@@ -131,7 +131,9 @@ def scheduled(run_time: dt.datetime) -> tuple[dt.date, dt.date, dt.datetime]:
     from compliance.report.content import month_before
     from compliance.report.text import VN
 
-    local = run_time.astimezone(VN)
+    # Airflow hands over a pendulum DateTime, whose arithmetic with plain
+    # dates and timedeltas fails inside the audit: make it a plain datetime.
+    local = dt.datetime.fromtimestamp(run_time.timestamp(), tz=VN)
     month = month_before(local.date())
     return month.start, month.end, local
 

@@ -27,6 +27,11 @@ def test_the_scheduled_run_reports_the_previous_month_as_of_its_start():
     assert scheduled(run_after) == (dt.date(2021, 11, 1), dt.date(2021, 11, 30),
                                     dt.datetime(2021, 12, 1, 7, 0, tzinfo=VN))
     assert scheduled(dt.datetime(2022, 1, 1, 7, 0, tzinfo=VN))[:2] == (dt.date(2021, 12, 1), dt.date(2021, 12, 31))
+    # Airflow's context holds pendulum datetimes; the audit needs plain ones.
+    import pendulum
+
+    start, end, as_of = scheduled(pendulum.datetime(2021, 12, 1, 0, 0, tz="UTC"))
+    assert (type(start), type(as_of)) == (dt.date, dt.datetime)
     module = _module("portal_monthly_report")
     assert (module.SCHEDULE, module.TIMEZONE) == ("0 7 1 * *", "Asia/Ho_Chi_Minh")
 

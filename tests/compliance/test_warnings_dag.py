@@ -15,7 +15,7 @@ def _cron_times(line: str) -> set[dt.time]:
 
 
 def test_cron_lines_match_the_warning_moments():
-    from compliance.warnings import KINDS, load_config, moment
+    from compliance.warnings import KINDS, due_at, load_config, moment
 
     spec = importlib.util.spec_from_file_location("portal_early_warnings", DAG_FILE)
     module = importlib.util.module_from_spec(spec)
@@ -27,6 +27,10 @@ def test_cron_lines_match_the_warning_moments():
     assert wanted == {dt.time(7, 30), dt.time(8, 5), dt.time(15, 30), dt.time(16, 5)}
     assert _cron_times(module.BEFORE) | _cron_times(module.AFTER) == wanted
     assert module.TIMEZONE == config.timezone == "Asia/Ho_Chi_Minh"
+    import pendulum                         # what Airflow's context holds
+
+    (found,) = due_at(pendulum.datetime(2021, 11, 10, 1, 5, tz="UTC"), config)
+    assert found == (day, "08:00", "after") and type(found[0]) is dt.date
 
 
 def test_warning_survives_the_hand_over_between_tasks():
