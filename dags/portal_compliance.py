@@ -94,4 +94,4 @@ def portal_compliance():
     refresh_superset(publish(audit()))
 
 
-portal_compliance()
+DAG = portal_compliance()

@@ -44,6 +44,10 @@ def test_dag_schedule_runs_within_15_minutes_after_every_deadline():
     for deadline in deadlines:
         assert any(0 < minutes(run) - minutes(deadline) <= 15 for run in runs), deadline
     assert dt.time(0, 5) in runs        # the daily run that closes the previous day
+    assert type(dag.DAG.timetable).__name__ == "CronTriggerTimetable"
+    assert (dag.DAG.timetable.expression, str(dag.DAG.timetable.timezone)) == (dag.SCHEDULE, "Asia/Ho_Chi_Minh")
+    assert sorted(dag.DAG.task_ids) == ["audit", "publish", "refresh_superset"]
+    assert (dag.DAG.max_active_runs, dag.DAG.catchup) == (1, False)
 
 
 @pytest.mark.parametrize("now, expected", [
