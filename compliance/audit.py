@@ -81,6 +81,18 @@ def _us(moment: dt.datetime) -> int:
     return (moment - EPOCH) // dt.timedelta(microseconds=1)
 
 
+def plain_datetime(moment: dt.datetime, tz) -> dt.datetime:
+    """An aware, plain datetime.datetime for `moment` (a naive one is read in
+    `tz`). Airflow hands tasks pendulum DateTimes, whose arithmetic with the
+    standard library's timedelta fails; the audit only does plain arithmetic."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    offset = moment.utcoffset()
+    utc = dt.datetime(moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+                      moment.microsecond) - dt.timedelta(seconds=offset.total_seconds())
+    return utc.replace(tzinfo=UTC).astimezone(tz)
+
+
 def _day_number(day: dt.date) -> int:
     return day.toordinal() - EPOCH_DAY
 
@@ -238,8 +250,7 @@ def audit(con: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date, as_of: d
     if end < start:
         raise ValueError(f"Khoảng kiểm tra không hợp lệ: {start:%d/%m/%Y} sau {end:%d/%m/%Y}.")
     tz = config.tz
-    if as_of.tzinfo is None:
-        as_of = as_of.replace(tzinfo=tz)
+    as_of = plain_datetime(as_of, tz)
     as_of_us = _us(as_of)
     deadline = _Deadlines(config)
     known = units(con, config)

@@ -42,8 +42,10 @@ def audit_and_record(settings: Settings, now: dt.datetime | None = None,
     from compliance.schedules import default_config
     from warehouse.db import writer
 
+    from compliance.audit import plain_datetime
+
     config = default_config()
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = plain_datetime(now or dt.datetime.now(dt.timezone.utc), config.tz)
     summaries = []
     with writer(settings.warehouse_path) as con:
         for start, end in spans or windows(now, config.tz):

@@ -227,3 +227,17 @@ def test_audit_month_part_of_a_window_equals_the_same_days_of_the_whole(month, r
     assert part.expected == [e for e in result.expected if dt.date(2021, 11, 2) <= e.period_date
                              <= dt.date(2021, 11, 5)]
     assert [a.submission_id for a in part.attempts] == [a.submission_id for a in result.attempts[:3]]
+
+
+def test_audit_month_accepts_airflow_pendulum_times(month, result):
+    """Airflow gives tasks pendulum DateTimes; the audit's answer is the same."""
+    import pendulum
+
+    path, config = month
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        again = audit(con, START, END, pendulum.instance(AS_OF_END), config=config)
+        naive = audit(con, START, END, AS_OF_END.replace(tzinfo=None), config=config)   # read as Viet Nam time
+    finally:
+        con.close()
+    assert again == result == naive
