@@ -385,7 +385,7 @@ def _source_kind(path: Path) -> str:
 
 
 def _too_big(report, contract: dict, path: Path) -> bool:
-    if report.frame is not None:
+    if report.typed is not None:
         return contract["rows"] > MAX_COPY_ROWS
     return path.stat().st_size > MAX_COPY_BYTES
 

@@ -37,12 +37,16 @@ def process_spool(settings: Settings) -> dict:
     receipts = inbox.spooled(settings)
     if not receipts:
         return result
-    reports = validate_files([Request(r["path"], r["unit"], r.get("dataset")) for r in receipts])
-    build_datadocs_for(settings, receipts, reports)
     with writer(settings.warehouse_path) as con:
+        # Validated in the warehouse's own connection (temporary tables only):
+        # accepted rows then go into core without leaving DuckDB.
+        reports = validate_files([Request(r["path"], r["unit"], r.get("dataset")) for r in receipts], con=con)
+        build_datadocs_for(settings, receipts, reports)
         con.execute("BEGIN")
         outcomes = record_batch(con, settings, receipts, reports, result["datasets"])
         con.execute("COMMIT")
+        for report in reports:
+            report.release()
     # Files move only after the warehouse committed; a crash in between leaves
     # them in spool/, and the next run finds them already recorded.
     for receipt, report, status, sha, imported, processed_at in outcomes:
@@ -89,7 +93,7 @@ def record_batch(con, settings: Settings, receipts: list[dict], reports: list, d
                 # History counts files earlier in this batch: same connection, same transaction.
                 report.errors.extend(history_errors(con, report))
             summary = report.to_dict()
-            frame = report.frame
+            typed = report.typed
             when = (processed_at or {}).get(sid) or dt.datetime.now(dt.timezone.utc)
             submission = {
                 "submission_id": sid, "unit_code": report.unit, "dataset": report.dataset,
@@ -100,7 +104,7 @@ def record_batch(con, settings: Settings, receipts: list[dict], reports: list, d
                 "row_count": report.rows, "error_count": summary["error_count"],
                 "warning_count": summary["warning_count"],
                 "report_date": _period_date(report) if report.valid else None,
-                "slot": frame["slot"].iloc[0] if report.valid and "slot" in frame else None,
+                "slot": typed.first("slot") if report.valid and "slot" in typed.columns else None,
                 "duplicate_of": None,
             }
             if not report.valid:
@@ -108,7 +112,7 @@ def record_batch(con, settings: Settings, receipts: list[dict], reports: list, d
             elif duplicate_of := find_duplicate(con, report.unit, sha):
                 status, submission["duplicate_of"] = "duplicate", duplicate_of
             else:
-                imported = load_dataset(con, load_schema(report.dataset), submission, frame)
+                imported = load_dataset(con, load_schema(report.dataset), submission, typed)
                 status = "loaded"
                 if report.dataset not in datasets:
                     datasets.append(report.dataset)
@@ -147,22 +151,26 @@ def build_datadocs_for(settings: Settings, receipts: list[dict], reports: list) 
 def history_errors(con, report) -> list:
     """Checks against the warehouse: cumulative figures, outliers, other units' figures."""
     from ingest.registry import load_registry
-    from validation.history import check_cross_unit, check_history
+    from validation.history import check_cross_unit, check_history, history_fields
     from warehouse.load import fact_table
 
     schema = load_schema(report.dataset)
-    table = fact_table(schema.name)
     unit_type = load_registry().unit(report.unit).unit_type
-    return [*check_history(con, table, schema, report.unit, report.frame, report.header_columns),
-            *check_cross_unit(con, table, schema, unit_type, report.frame, report.header_columns)]
+    needed = history_fields(schema, unit_type, report.typed.columns)
+    if not needed:
+        return []     # most datasets (and every big file) have no figure to compare with history
+    frame = report.typed.frame(needed)
+    table = fact_table(schema.name)
+    return [*check_history(con, table, schema, report.unit, frame, report.header_columns),
+            *check_cross_unit(con, table, schema, unit_type, frame, report.header_columns)]
 
 
 def _period_date(report):
     """The date a submission is for: its period's date, else its first date column."""
     schema = load_schema(report.dataset)
-    dates = [f.name for f in schema.fields if f.type == "date" and f.name in report.frame]
+    dates = [f.name for f in schema.fields if f.type == "date" and f.name in report.typed.columns]
     ordered = [n for n in schema.period_key if n in dates] + dates
-    return report.frame[ordered[0]].iloc[0] if ordered else None
+    return report.typed.first(ordered[0]) if ordered else None
 
 
 def processed_any(result: dict) -> bool:

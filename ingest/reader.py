@@ -88,33 +88,53 @@ class Column:
 
 @dataclass
 class RawTable:
+    """The cells of one sheet, held in a DuckDB temporary table ``name`` of the
+    connection ``con``: one row per record, in file order (record n is the
+    table's ``rowid`` n - 1, and Excel's row n: blank rows included), one
+    column ``c0``, ``c1``... per cell position.
+
+    A column holds each cell in one of two ways, chosen by the reader:
+    - text (a well-formed UTF-8 CSV that DuckDB read itself): the cell's text,
+      NULL for an empty cell; ``dictionaries`` is None;
+    - coded (a workbook, or a CSV only the Python reader could read): an INTEGER
+      code into ``dictionaries[i]``, whose entries are the cells as read (str,
+      float, int, datetime, bool), code 0 being the missing cell.
+    Later layers work per distinct value, so either costs the same to validate;
+    they never pull a million records into Python."""
     format: str                  # "xlsx" | "csv"
-    columns: list[Column]
-    widths: np.ndarray           # cells per record as read (a ragged CSV row keeps its own)
+    con: object                  # duckdb.DuckDBPyConnection
+    name: str                    # temporary table holding the records
+    width: int                   # cell columns
+    count: int                   # records (Excel rows, from 1)
+    dictionaries: list[list] | None = None
     encoding: str | None = None  # csv: codec used to decode the bytes
     delimiter: str | None = None # csv
     sheet: str | None = None     # xlsx: name of the worksheet read
 
-    # Records are numbered as Excel numbers rows: from 1, blank rows included.
+    ROW = "(rowid + 1)"          # a record's Excel row number, in SQL over ``name``
+
     @property
-    def count(self) -> int:
-        return len(self.widths)
+    def coded(self) -> bool:
+        return self.dictionaries is not None
 
     def head(self, n: int) -> list[tuple[int, list]]:
-        return self._materialise(min(n, self.count))
+        return self._fetch(f"WHERE rowid < {int(n)}")
 
     @property
     def rows(self) -> list[tuple[int, list]]:
         """Every record as (Excel row number, cells). Costly on big files: the
-        validation layers use ``columns``; this serves small copies and tests."""
-        return self._materialise(self.count)
+        validation layers use SQL over ``name``; this serves small copies and tests."""
+        return self._fetch("")
 
-    def record(self, position: int) -> list:
-        """The cells of one record (position 0 is Excel row 1)."""
-        return [c.values[c.codes[position]] for c in self.columns[:self.widths[position]]]
+    def _fetch(self, where: str) -> list[tuple[int, list]]:
+        cells = ", ".join(f"c{i}" for i in range(self.width))
+        found = self.con.execute(f"SELECT {self.ROW}, {cells} FROM {self.name} {where} ORDER BY rowid").fetchall()
+        if not self.coded:
+            return [(number, list(values)) for number, *values in found]
+        return [(number, [d[c] for d, c in zip(self.dictionaries, values)]) for number, *values in found]
 
-    def _materialise(self, n: int) -> list[tuple[int, list]]:
-        return [(i + 1, self.record(i)) for i in range(n)]
+    def drop(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {self.name}")
 
 
 CHUNK_RECORDS = 65_536
@@ -196,6 +216,34 @@ def _factorize(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return local, uniques
 
 
+_TABLES = itertools.count(1)
+
+
+def _table_name(kind: str) -> str:
+    """A temporary table name unique in the process: one connection may hold
+    the tables of many files (a batch, a rebuild)."""
+    import os
+
+    return f"{kind}_{os.getpid()}_{next(_TABLES)}"
+
+
+def _load(con, format: str, columns: list[Column], widths: np.ndarray, **meta) -> RawTable:
+    """Move dictionary-encoded columns into a temporary table of codes."""
+    import pandas as pd
+
+    name = _table_name("raw")
+    if not columns:    # records with no cells at all: one column of missing cells
+        columns = [Column([None], np.zeros(len(widths), dtype=np.int32))]
+    codes = pd.DataFrame({f"c{i}": c.codes for i, c in enumerate(columns)}, copy=False)
+    con.register("__cells", codes)
+    try:
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM __cells")
+    finally:
+        con.unregister("__cells")
+    return RawTable(format, con, name, width=len(columns), count=len(widths),
+                    dictionaries=[c.values for c in columns], **meta)
+
+
 def detect_format(head: bytes) -> str:
     if not head:
         return "empty"
@@ -206,8 +254,15 @@ def detect_format(head: bytes) -> str:
     return "text"
 
 
-def read_table(path: Path) -> tuple[RawTable | None, list[ErrorRecord]]:
+def read_table(path: Path, con=None) -> tuple[RawTable | None, list[ErrorRecord]]:
+    """Read ``path`` into a temporary table of ``con`` (a private in-memory
+    DuckDB connection when None). Returns the table, or None with the errors
+    that make the file unreadable; the errors list also carries the reader's
+    notes (encoding, delimiter, sheet chosen)."""
+    import duckdb
+
     path = Path(path)
+    con = con if con is not None else duckdb.connect()
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -225,10 +280,10 @@ def read_table(path: Path) -> tuple[RawTable | None, list[ErrorRecord]]:
     if kind == "empty":
         return None, [make_error("file-empty")]
     if kind == "zip":
-        return _read_xlsx(path)
+        return _read_xlsx(path, con)
     if kind == "ole":
         return None, [_ole_error(data)]
-    return _read_csv(data)
+    return _read_csv(path, data, con)
 
 
 def _megabytes(size: int) -> str:
@@ -237,7 +292,7 @@ def _megabytes(size: int) -> str:
 
 # --- xlsx -----------------------------------------------------------------
 
-def _read_xlsx(path: Path) -> tuple[RawTable | None, list[ErrorRecord]]:
+def _read_xlsx(path: Path, con) -> tuple[RawTable | None, list[ErrorRecord]]:
     corrupt = "tệp Excel bị hỏng hoặc chưa được tải lên đầy đủ; hãy mở lại bằng Excel, lưu rồi nộp lại"
     try:
         with zipfile.ZipFile(path) as zf:
@@ -261,7 +316,7 @@ def _read_xlsx(path: Path) -> tuple[RawTable | None, list[ErrorRecord]]:
         return None, [make_error("xlsx-macro")]
     if kind != "xlsx":
         return None, [make_error("file-format-unsupported", detail=kind)]
-    return _read_workbook(path, corrupt, own_lists)
+    return _read_workbook(path, con, corrupt, own_lists)
 
 
 # Our templates keep their drop-down sources on a hidden sheet and name it in
@@ -366,7 +421,8 @@ def _package_kind(zf: zipfile.ZipFile, names: set[str]) -> str:
     return "tệp nén .zip không phải bảng tính Excel"
 
 
-def _read_workbook(path: Path, corrupt: str, own_lists: str | None = None) -> tuple[RawTable | None, list[ErrorRecord]]:
+def _read_workbook(path: Path, con, corrupt: str,
+                   own_lists: str | None = None) -> tuple[RawTable | None, list[ErrorRecord]]:
     import python_calamine
 
     errors: list[ErrorRecord] = []
@@ -397,7 +453,7 @@ def _read_workbook(path: Path, corrupt: str, own_lists: str | None = None) -> tu
         why = (f' vì trang tính "{visible[0][1].name}" đang trống' if position
                else " vì các trang tính đứng trước bị ẩn hoặc không phải bảng số liệu")
         errors.append(make_error("sheet-chosen", value=sheet.name, detail=why))
-    return RawTable("xlsx", columns, widths, sheet=sheet.name), errors
+    return _load(con, "xlsx", columns, widths, sheet=sheet.name), errors
 
 
 def _filled(value) -> bool:
@@ -558,11 +614,14 @@ def _trim(cells: list) -> list:
     return cells[:end]
 
 
-def _read_csv(data: bytes) -> tuple[RawTable | None, list[ErrorRecord]]:
+def _read_csv(path: Path, data: bytes, con) -> tuple[RawTable | None, list[ErrorRecord]]:
     if _HTML.match(data[:1024].lstrip(b"\xef\xbb\xbf")):
         return None, [make_error("file-format-unsupported",
                                  detail="trang HTML/XML, thường do phần mềm xuất ra với đuôi .xls; "
                                         "hãy mở bằng Excel và lưu thành .xlsx")]
+    fast = _read_csv_duckdb(path, data, con)
+    if fast is not None:
+        return fast
     text, encoding, error = _decode(data)
     if error:
         return None, [error]
@@ -590,9 +649,61 @@ def _read_csv(data: bytes) -> tuple[RawTable | None, list[ErrorRecord]]:
                   else "ô quá dài hoặc ký tự không hợp lệ")
         return None, errors + [make_error("csv-malformed", row=_records_before_error(text, delimiter) + 1,
                                           detail=detail, technical=str(exc))]
-    table = RawTable("csv", columns, widths, encoding=encoding, delimiter=delimiter)
-    errors += _ragged_rows(table)
-    return table, errors
+    errors += _ragged_rows(columns, widths)
+    return _load(con, "csv", columns, widths, encoding=encoding, delimiter=delimiter), errors
+
+
+# Combining diacritical marks (U+0300-U+036F) start with these UTF-8 bytes: the
+# marks that "Unicode tổ hợp" keyboards type after a letter, which the Python
+# reader composes (NFC). A file holding any is left to it.
+_COMBINING_LEAD_BYTES = (b"\xcc", b"\xcd")
+
+
+def _read_csv_duckdb(path: Path, data: bytes, con) -> tuple[RawTable, list[ErrorRecord]] | None:
+    """The fast path for the common case: a well-formed UTF-8 CSV (what our
+    templates and every spreadsheet program write) is read by DuckDB's parallel
+    reader, with no Python object per cell. It must give exactly the records
+    the Python reader would, so it is taken only when nothing can differ:
+    UTF-8 (DuckDB refuses anything else), already composed (NFC), one record
+    per line (no blank lines, which DuckDB skips, and no line breaks inside
+    quotes), every record as wide as the sample's widest, strict quoting.
+    Anything else returns None, and the Python reader reads the file and
+    explains what is wrong with it."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or any(b in data for b in _COMBINING_LEAD_BYTES):
+        return None
+    sample_bytes = data[:SNIFF_BYTES]
+    if b"\x00" in sample_bytes or _utf16_without_bom(sample_bytes):
+        return None
+    sample = sample_bytes.decode("utf-8", "ignore").lstrip("\ufeff")
+    if not _CONTENT.search(sample) or _CONTROL.search(sample):
+        return None
+    delimiter = _sniff_delimiter(sample)
+    lines = sample.splitlines()
+    if len(sample_bytes) < len(data):
+        lines = lines[:-1]                    # the sample may end mid-record
+    try:
+        width = max((len(r) for r in csv.reader(lines, delimiter=delimiter, strict=True)), default=0)
+    except csv.Error:
+        return None
+    records = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if width == 0:
+        return None
+    name = _table_name("raw")
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    try:
+        con.execute(f"""CREATE TEMP TABLE {name} AS SELECT * FROM read_csv(?, delim = ?, quote = '"',
+                            escape = '"', header = false, auto_detect = false, strict_mode = true,
+                            columns = {columns})""", [str(path), delimiter])
+    except Exception:    # duckdb.Error: malformed, ragged, not UTF-8... the Python reader says which
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+        return None
+    count = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    if count != records:
+        con.execute(f"DROP TABLE {name}")
+        return None
+    errors = [] if delimiter == "," else [make_error("csv-delimiter-used", value=DELIMITER_NAMES[delimiter])]
+    return RawTable("csv", con, name, width=width, count=count, encoding="UTF-8",
+                    delimiter=delimiter), errors
 
 
 def _records_before_error(text: str, delimiter: str) -> int:
@@ -608,31 +719,35 @@ def _records_before_error(text: str, delimiter: str) -> int:
     return count
 
 
-def _ragged_rows(table: RawTable) -> list[ErrorRecord]:
+def _ragged_rows(columns: list[Column], widths: np.ndarray) -> list[ErrorRecord]:
     """Rows with data beyond the header's last column: usually a number with a
     decimal comma ("1,5") left unquoted, which shifts every later cell."""
+    def record(position: int) -> list:
+        return [c.values[c.codes[position]] for c in columns[:widths[position]]]
+
     # The header is the early row with the most cells containing letters:
     # titles above it have one, data rows mostly numbers.
     start = width = 0
     best = -1
-    for position, (_, cells) in enumerate(table.head(10)):
+    for position in range(min(10, len(widths))):
+        cells = record(position)
         wordy = sum(any(ch.isalpha() for ch in c) for c in cells)
         if wordy > best:
             best, start, width = wordy, position, len(_trim(cells))
     if best <= 0:
         return []           # no header-like row: header-not-found will say so
-    if table.count <= start + 1 or int(table.widths[start + 1:].max()) <= width:
+    if len(widths) <= start + 1 or int(widths[start + 1:].max()) <= width:
         return []           # the common case, at C speed on a million rows
     errors = []
-    extra_cells = [(i, c) for i, c in enumerate(table.columns) if i >= width]
-    for position in np.flatnonzero(table.widths > width):
+    extra_cells = [(i, c) for i, c in enumerate(columns) if i >= width]
+    for position in np.flatnonzero(widths > width):
         if position <= start:
             continue
         for i, column in extra_cells:
             value = column.values[column.codes[position]]
             if value is not None and value.strip():
                 errors.append(make_error("csv-ragged-row", row=int(position) + 1, column=column_letter(i),
-                                         value=value, count=len(_trim(table.record(position))),
+                                         value=value, count=len(_trim(record(position))),
                                          expected=width))
                 break
     return errors

@@ -41,6 +41,19 @@ def entity_key(schema: DatasetSchema) -> list[str]:
     return [g for g in schema.grain if g not in order]
 
 
+def history_fields(schema: DatasetSchema, unit_type: str, present) -> list[str]:
+    """The columns the history checks need from a file of this unit type, or
+    [] when none applies (no cumulative or outlier figure, no cross-check)."""
+    cumulative = [f.name for f in schema.fields if f.cumulative and f.name in present]
+    flows = [f.name for f in schema.fields if f.outliers and f.name in present]
+    spec = schema.cross_check
+    crossed = list(spec["by"]) + list(spec["fields"]) if spec and unit_type == spec["unit_type"] else []
+    if not ((cumulative or flows) and entity_key(schema)) and not crossed:
+        return []
+    wanted = order_fields(schema) + entity_key(schema) + cumulative + flows + crossed
+    return [c for c in dict.fromkeys(wanted) if c in present]
+
+
 def _history_stats(con, schema, table, unit, frame, cumulative, flows) -> pd.DataFrame | None:
     """One query: per key of the file, the last earlier values of the cumulative
     fields and, for the flow fields, count, mean, standard deviation, median

@@ -2,7 +2,10 @@
 
 ``validate_files`` validates a batch (one GX run per dataset for the whole
 batch, which is what makes a 730-file backfill cheap); ``validate_file`` is
-the single-file form used by ``portal validate``. Neither has side effects.
+the single-file form used by ``portal validate``. Neither has side effects
+beyond temporary tables: each file's rows are read into, typed and checked in
+a DuckDB connection (the loader's own, in the pipeline, so accepted rows go
+into the warehouse without leaving DuckDB; a private in-memory one otherwise).
 """
 from __future__ import annotations
 
@@ -11,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pandas as pd
-
 from ingest.reader import read_table
 from ingest.registry import Registry, load_registry
 from ingest.schema import DatasetSchema, all_schemas, load_schema
 from ingest.settings import TIMEZONE
 from validation import checks
 from validation.errors import ErrorRecord, make_error
+from validation.typed import Typed, type_cells
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Report:
     unit: str
     dataset: str | None
     errors: list[ErrorRecord] = field(default_factory=list)
-    frame: pd.DataFrame | None = None          # typed rows, when the file could be read
+    typed: Typed | None = None                 # typed rows in DuckDB, when the file could be read
     header_columns: dict[str, int] = field(default_factory=dict)
     # GX's result for the batch this file was validated in (shared by the batch's
     # files of the same dataset); Data Docs renders it instead of validating again.
@@ -39,7 +41,17 @@ class Report:
 
     @property
     def rows(self) -> int:
-        return 0 if self.frame is None else len(self.frame)
+        return 0 if self.typed is None else self.typed.count
+
+    @property
+    def frame(self):
+        """The typed rows as a pandas DataFrame (small files, tests)."""
+        return None if self.typed is None else self.typed.frame()
+
+    def release(self) -> None:
+        """Drop the typed rows once loaded (or refused)."""
+        if self.typed is not None:
+            self.typed.drop()
 
     def to_dict(self) -> dict:
         order = {"error": 0, "warning": 1, "info": 2}
@@ -107,65 +119,71 @@ def _check_responsibility(report: Report, registry: Registry) -> DatasetSchema |
     return schema
 
 
-def _prepare(request: Request, registry: Registry, today: dt.date):
+def _prepare(request: Request, registry: Registry, today: dt.date, con):
     report = Report(Path(request.path), request.unit.strip().upper(), request.dataset)
     if not _check_unit(report, registry):
-        return report, None, set()
-    table, errors = read_table(report.path)
+        return report, None
+    table, errors = read_table(report.path, con)
     report.errors.extend(errors)
     if table is None:
-        return report, None, set()
-    if report.dataset is None:
-        _detect_dataset(report, registry, table.head(checks.HEADER_SEARCH_ROWS))
+        return report, None
+    try:
         if report.dataset is None:
-            return report, None, set()
-    schema = _check_responsibility(report, registry)
-    if schema is None:
-        return report, None, set()
-    header = checks.map_header(schema, table.head(checks.HEADER_SEARCH_ROWS), report.errors)
-    if header is None:
-        return report, None, set()
-    report.header_columns = header.columns
-    frame, failed = checks.type_cells(schema, header, table, report.errors)
-    report.frame = frame
-    if frame.empty:
+            _detect_dataset(report, registry, table.head(checks.HEADER_SEARCH_ROWS))
+            if report.dataset is None:
+                return report, None
+        schema = _check_responsibility(report, registry)
+        if schema is None:
+            return report, None
+        header = checks.map_header(schema, table.head(checks.HEADER_SEARCH_ROWS), report.errors)
+        if header is None:
+            return report, None
+        report.header_columns = header.columns
+        report.typed = type_cells(schema, header, table, report.errors)
+    finally:
+        table.drop()
+    if report.typed.count == 0:
         report.errors.append(make_error("no-data-rows"))
-        return report, None, failed
-    report.errors.extend(checks.check_areas(schema, header, frame, registry, registry.unit(report.unit)))
-    report.errors.extend(checks.check_period(schema, header, frame, today))
-    report.errors.extend(checks.check_coverage(schema, frame, registry))
-    return report, schema, failed
+        return report, None
+    typed, unit = report.typed, registry.unit(report.unit)
+    report.errors.extend(checks.check_duplicates(schema, typed))
+    report.errors.extend(checks.check_areas(schema, header, typed, registry, unit))
+    report.errors.extend(checks.check_period(schema, header, typed, today))
+    report.errors.extend(checks.check_coverage(schema, header, typed, registry))
+    return report, schema
 
 
 def validate_files(requests: list[Request], *, today: dt.date | None = None,
-                   registry: Registry | None = None) -> list[Report]:
+                   registry: Registry | None = None, con=None) -> list[Report]:
+    """Validate a batch. ``con``: the DuckDB connection to work in (the
+    pipeline passes its warehouse writer, so the loader reads the typed rows
+    where they are); a private in-memory one when None."""
+    import duckdb
+
     from validation.gx_suite import run_suite, to_error_records
 
     registry = registry or load_registry()
     today = today or today_local()
+    con = con if con is not None else duckdb.connect()
     prepared = []
     for request in requests:
         try:
-            prepared.append(_prepare(request, registry, today))
+            prepared.append(_prepare(request, registry, today, con))
         except Exception as exc:  # a file that trips a reader bug must not sink the batch
             report = Report(Path(request.path), request.unit.strip().upper(), request.dataset)
             report.errors.append(make_error("file-unreadable", detail=f"{type(exc).__name__}: {exc}"))
-            prepared.append((report, None, set()))
-    by_dataset: dict[str, list[int]] = {}
-    for index, (report, schema, _) in enumerate(prepared):
+            prepared.append((report, None))
+    by_dataset: dict[str, list[Report]] = {}
+    for report, schema in prepared:
         if schema is not None:
-            by_dataset.setdefault(schema.name, []).append(index)
-    for name, indexes in by_dataset.items():
+            by_dataset.setdefault(schema.name, []).append(report)
+    for name, reports in by_dataset.items():
         schema = load_schema(name)
-        frames = [prepared[i][0].frame.assign(__file=i) for i in indexes]
-        failures, gx_result = run_suite(schema, registry, pd.concat(frames, ignore_index=True))
-        for i in indexes:
-            report, _, failed = prepared[i]
+        failures, gx_result = run_suite(schema, registry, [r.typed for r in reports])
+        for report in reports:
             report.gx_result = gx_result
-            mine = [f for f in failures if f["file"] == i]
-            report.errors.extend(to_error_records(schema, mine, report.header_columns,
-                                                  report.frame, failed))
-    return [report for report, _, _ in prepared]
+            report.errors.extend(to_error_records(schema, failures, report.header_columns, report.typed))
+    return [report for report, _ in prepared]
 
 
 def render_text(summary: dict, receipt: dict | None = None) -> str:

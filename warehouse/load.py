@@ -13,6 +13,11 @@ from ingest.registry import load_registry
 from ingest.schema import DatasetSchema
 
 
+def _quote(text: str) -> str:
+    """An SQL string literal (a view cannot take parameters)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def sync_dimensions(con: duckdb.DuckDBPyConnection) -> None:
     """Reload the registry into core.dim_area / core.dim_unit (small, so replace)."""
     registry = load_registry()
@@ -87,21 +92,18 @@ def _catalogue_columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[s
         "ORDER BY column_index", [schema_name, table]).fetchall()]
 
 
-def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submission: dict,
-                 frame: pd.DataFrame) -> dict:
+def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submission: dict, typed) -> dict:
     """Insert one accepted file's rows into staging and core (the caller holds
     the transaction) and return the import summary, as DHIS2 gives one:
-    rows inserted, updated, unchanged, and earlier rows withdrawn."""
-    fields = [f.name for f in schema.fields if f.name in frame]
-    incoming = frame.rename(columns={"__row": "source_row"})[["source_row", *fields]].copy()
-    incoming["submission_id"] = submission["submission_id"]
-    staging_cols = [c for c in _columns(con, f"staging.{schema.name}") if c in incoming]
-    # Scan the DataFrame once into a temporary table: the statements below read it three times.
-    con.register("incoming_frame", incoming)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_frame")
-    finally:
-        con.unregister("incoming_frame")
+    rows inserted, updated, unchanged, and earlier rows withdrawn.
+
+    ``typed`` is the file's typed table (validation/typed.py), a temporary
+    table of this same connection: the rows go from it to the warehouse
+    without passing through Python."""
+    fields = [f.name for f in schema.fields if f.name in typed.columns]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT __row AS source_row, {', '.join(fields)}, "
+                f"$sid AS submission_id FROM {typed.name}".replace("$sid", _quote(submission["submission_id"])))
+    staging_cols = [c for c in _columns(con, f"staging.{schema.name}") if c in ("source_row", "submission_id", *fields)]
     try:
         con.execute(f"INSERT INTO staging.{schema.name} ({', '.join(staging_cols)}) "
                     f"SELECT {', '.join(staging_cols)} FROM incoming")
@@ -113,7 +115,7 @@ def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submissi
         if schema.supersede == "period":
             # The file holds one period (checked by validation): bind it as values.
             scope = " AND ".join(f"p.{c} = $period_{c}" for c in schema.period_key)
-            params.update({f"period_{c}": frame[c].iloc[0] for c in schema.period_key})
+            params.update({f"period_{c}": typed.first(c) for c in schema.period_key})
         else:
             scope = f"({', '.join('p.' + c for c in grain)}) IN (SELECT ({', '.join(grain)}) FROM incoming)"
         previous = (f"SELECT *, 1 AS was_open FROM {fact} p "
@@ -133,12 +135,12 @@ def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submissi
                     f"AND p.valid_to IS NULL AND {scope}", {**params, "at": submission["received_at"]})
         lineage = {"submission_id": "$sid", "unit_code": "$unit", "file_sha256": "$sha",
                    "received_at": "$at", "valid_from": "$at", "valid_to": "NULL"}
-        targets = [c for c in fact_cols if c in lineage or c in incoming]
+        targets = [c for c in fact_cols if c in lineage or c in ("source_row", *fields)]
         select = [f"{lineage[c]}" if c in lineage else c for c in targets]
         con.execute(f"INSERT INTO {fact} ({', '.join(targets)}) SELECT {', '.join(select)} FROM incoming",
                     {"unit": submission["unit_code"], "sid": submission["submission_id"], "sha": submission["file_sha256"],
                      "at": submission["received_at"]})
     finally:
-        con.execute("DROP TABLE IF EXISTS temp.incoming")
+        con.execute("DROP VIEW IF EXISTS temp.incoming")
     return {"inserted": counts[0], "updated": counts[1], "unchanged": counts[2],
             "withdrawn": withdrawn, "rejected": 0}

@@ -179,12 +179,15 @@ def rebuild(settings: Settings, into: Path) -> Result:
             for start in range(0, len(same_day), BATCH):
                 batch = same_day[start:start + BATCH]
                 receipts = [e.receipt() for e in batch]
-                reports = validate_files([Request(e.path, e.unit, e.dataset) for e in batch], today=day)
+                reports = validate_files([Request(e.path, e.unit, e.dataset) for e in batch],
+                                         today=day, con=con)
                 con.execute("BEGIN")
                 outcomes = record_batch(con, settings, receipts, reports, [],
                                         processed_at={e.submission_id: e.processed_at
                                                       for e in batch if e.processed_at})
                 con.execute("COMMIT")
+                for report in reports:
+                    report.release()
                 for entry, (_, _, status, _, _, _) in zip(batch, outcomes):
                     result.replayed[status] = result.replayed.get(status, 0) + 1
                     journalled = entry.journal.get("state")
