@@ -46,6 +46,8 @@ DOC_MD = """
 5. **refresh_superset** – làm mới các bảng trên Superset rồi đánh dấu hồ sơ là
    *đã công bố*. Nếu Superset chưa cài hoặc đang tắt, chỉ ghi cảnh báo: dữ liệu đã nạp
    vẫn an toàn và dashboard đọc tệp mới ở truy vấn kế tiếp.
+6. **data_docs** – dựng trang Data Docs (Great Expectations) của lượt kiểm tra, chạy song song
+   với việc công bố: trang báo cáo dành cho người đọc, không làm chậm số liệu.
 
 Mỗi lần chỉ một lượt chạy (`max_active_runs=1`) để các lượt nạp không giẫm lên nhau.
 
@@ -58,7 +60,9 @@ DAG (event-driven, no polling schedule). `process` also claims anything left in 
 (e.g. dropped while the triggerer was down), then validates and loads every spooled
 submission; `publish` atomically swaps the serving DuckDB file and updates the
 `portal_serving_db` asset; `refresh_superset` refreshes Superset datasets (only warning
-when Superset is absent or unreachable) and marks the loaded submissions as published.
+when Superset is absent or unreachable) and marks the loaded submissions as published;
+`data_docs` renders the Great Expectations Data Docs of the run beside them, off the
+critical path.
 """
 
 
@@ -165,8 +169,18 @@ def portal_ingest():
         mark_published(settings, list(result.get("loaded") or []))
         return refreshed
 
+    @task
+    def data_docs(result: dict) -> int:
+        """Great Expectations Data Docs of this run's validations, rendered after
+        the load (pages are for people; figures must not wait for them)."""
+        from ingest.pipeline import build_datadocs
+        from ingest.settings import load_settings
+
+        return build_datadocs(load_settings())
+
     result = process()
     refresh_superset(publish(result), result)
+    data_docs(result)
 
 
 portal_ingest()

@@ -41,7 +41,7 @@ def process_spool(settings: Settings) -> dict:
         # Validated in the warehouse's own connection (temporary tables only):
         # accepted rows then go into core without leaving DuckDB.
         reports = validate_files([Request(r["path"], r["unit"], r.get("dataset")) for r in receipts], con=con)
-        build_datadocs_for(settings, receipts, reports)
+        keep_for_datadocs(settings, receipts, reports)
         con.execute("BEGIN")
         outcomes = record_batch(con, settings, receipts, reports, result["datasets"])
         con.execute("COMMIT")
@@ -131,10 +131,11 @@ def record_batch(con, settings: Settings, receipts: list[dict], reports: list, d
     return outcomes
 
 
-def build_datadocs_for(settings: Settings, receipts: list[dict], reports: list) -> None:
-    """Data Docs for each GX run of the batch (one per dataset), from the
-    results validation already produced. Docs never block loading."""
-    from validation.datadocs import build_datadocs
+def keep_for_datadocs(settings: Settings, receipts: list[dict], reports: list) -> None:
+    """Keep each GX run of the batch (one per dataset) for the Data Docs step
+    (build_datadocs), from the results validation already produced. Docs
+    never block loading."""
+    from validation.datadocs import save_pending
 
     done = set()
     for report in reports:
@@ -142,10 +143,22 @@ def build_datadocs_for(settings: Settings, receipts: list[dict], reports: list) 
             continue
         done.add(id(report.gx_result))
         try:
-            build_datadocs(settings.datadocs, load_schema(report.dataset), report.gx_result,
-                           run_name=receipts[0]["submission_id"])
+            save_pending(settings.datadocs, load_schema(report.dataset), report.gx_result,
+                         run_name=receipts[0]["submission_id"])
         except Exception:
             log.exception("data docs for %s", report.dataset)
+
+
+def build_datadocs(settings: Settings) -> int:
+    """Render the validation results kept by process_spool into the offline
+    Data Docs site (a DAG task of its own, after the load). Returns how many."""
+    from validation.datadocs import build_pending
+
+    try:
+        return len(build_pending(settings.datadocs))
+    except Exception:     # pages are a courtesy: the next run renders what is left
+        log.exception("data docs")
+        return 0
 
 
 def history_errors(con, report) -> list:
@@ -203,4 +216,5 @@ def run_once(settings: Settings) -> dict:
     if processed_any(result) or not settings.serving_path.exists():
         result["tables"] = publish(settings, result["datasets"], processed_any(result))
     mark_published(settings, result["loaded"])
+    build_datadocs(settings)
     return result

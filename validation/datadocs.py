@@ -139,6 +139,44 @@ def _for_docs(result):
     return ExpectationSuiteValidationResult(**data)
 
 
+PENDING_DIR = "_pending"
+
+
+def save_pending(docs_dir: Path, schema: DatasetSchema, result, run_name: str) -> Path:
+    """Keep a batch's GX result (trimmed as a page shows it) for the Data Docs
+    step, which renders it after the load: pages are for people, and a
+    million-row load should not wait two seconds for GX's renderer."""
+    import json
+
+    pending = Path(docs_dir) / PENDING_DIR
+    pending.mkdir(parents=True, exist_ok=True)
+    path = pending / f"{run_name}__{schema.name}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"dataset": schema.name, "run_name": run_name,
+                               "result": _for_docs(result).to_json_dict()}), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def build_pending(docs_dir: Path, registry: Registry | None = None) -> list[Path]:
+    """Render every kept result into the site, oldest first; each is removed
+    once rendered. Returns the index pages written (empty when none pending)."""
+    import json
+
+    from great_expectations.core import ExpectationSuiteValidationResult
+
+    from ingest.schema import load_schema
+
+    built = []
+    for path in sorted((Path(docs_dir) / PENDING_DIR).glob("*.json")):
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        result = ExpectationSuiteValidationResult(**saved["result"])
+        built.append(build_datadocs(docs_dir, load_schema(saved["dataset"]), result,
+                                    registry=registry, run_name=saved["run_name"]))
+        path.unlink()
+    return built
+
+
 def store_result(docs_dir: Path, schema: DatasetSchema, result, *,
                  registry: Registry | None = None, run_name: str | None = None):
     """Keep GX's result of the pipeline's own validation (no second run) in the

@@ -49,31 +49,32 @@ def build_suite(schema: DatasetSchema, registry: Registry):
     import great_expectations as gx
     from great_expectations import expectations as gxe
 
-    suite = gx.ExpectationSuite(name=schema.name)
+    expectations = []
     for f in schema.fields:
         meta = {"field": f.name}
         where = _condition(f.name)
         if f.required:
-            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+            expectations.append(gxe.ExpectColumnValuesToNotBeNull(
                 column=f.name, meta={**meta, "code": "required"}, **where))
         if f.minimum is not None or f.maximum is not None:
-            suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
+            expectations.append(gxe.ExpectColumnValuesToBeBetween(
                 column=f.name, min_value=f.minimum, max_value=f.maximum,
                 meta={**meta, "code": "out-of-range"}, **where))
         if f.enum:
-            suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+            expectations.append(gxe.ExpectColumnValuesToBeInSet(
                 column=f.name, value_set=list(f.enum), meta={**meta, "code": "not-in-enum"}, **where))
         if f.type == "area_code":
             levels = ("district", "commune") if f.area_level == "any" else (f.area_level,)
             codes = [a.area_code for a in registry.areas.values() if a.level in levels]
-            suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+            expectations.append(gxe.ExpectColumnValuesToBeInSet(
                 column=f.name, value_set=codes, meta={**meta, "code": "unknown-area"}, **where))
     for rule in schema.rules:
         column = RULE_PREFIX + rule.code
-        suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+        expectations.append(gxe.ExpectColumnValuesToBeInSet(
             column=column, value_set=[True], meta={"code": "rule-violation", "rule": rule.code},
             **_condition(column)))
-    return suite
+    # All at once: add_expectation() one by one re-serialises the suite each time.
+    return gx.ExpectationSuite(name=schema.name, expectations=expectations)
 
 
 def _checks_values(f) -> bool:

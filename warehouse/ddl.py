@@ -101,3 +101,58 @@ def dataset_ddl(schema: DatasetSchema) -> str:
 def migration(schemas: list[DatasetSchema], title: str) -> str:
     return f"-- {title}\n-- Written by warehouse/ddl.py from ingest/schemas/*.yaml, then committed.\n\n" + \
         "\n".join(dataset_ddl(s) for s in schemas)
+
+
+def _table_sql(con, qualified: str, new_name: str) -> list[str]:
+    """CREATE TABLE for `qualified` as the catalogue has it (types, NOT NULL,
+    comments), under another name and without its primary key."""
+    schema_name, table = qualified.split(".")
+    columns = con.execute("SELECT column_name, data_type, is_nullable, comment FROM duckdb_columns() "
+                          "WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+                          [schema_name, table]).fetchall()
+    lines = [f"    {name:<22} {kind}{'' if nullable else ' NOT NULL'}" for name, kind, nullable, _ in columns]
+    return [f"CREATE TABLE {schema_name}.{new_name} (", ",\n".join(lines), ");"]
+
+
+def _comments(con, qualified: str, kind: str) -> list[str]:
+    schema_name, table = qualified.split(".")
+    comment = con.execute("SELECT comment FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+                          [schema_name, table]).fetchone()[0]
+    out = [f"COMMENT ON {kind} {qualified} IS '{_comment(comment)}';"]
+    for name, text in con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? "
+                                  "AND table_name = ? ORDER BY column_index", [schema_name, table]).fetchall():
+        out.append(f"COMMENT ON COLUMN {qualified}.{name} IS '{_comment(text)}';")
+    return out
+
+
+def row_key_migration(con, schemas: list[DatasetSchema], fact_table) -> str:
+    """SQL that rebuilds every fact table without its (submission_id,
+    source_row) primary key and turns every staging table into a view over its
+    fact table (wrote migration 009 from a warehouse migrated to 008)."""
+    out = []
+    for schema in schemas:
+        fact, staging = fact_table(schema.name), f"staging.{schema.name}"
+        fact_name = fact.split(".")[1]
+        staging_columns = [c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'staging' AND table_name = ? "
+            "ORDER BY column_index", [schema.name]).fetchall()]
+        fact_columns = {c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'core' AND table_name = ?",
+            [fact_name]).fetchall()}
+        if not set(staging_columns) <= fact_columns:
+            continue      # the fact table cannot stand in for staging (001's lacks source_row)
+        staging_comments = _comments(con, staging, "VIEW")
+        staging_comments[0] = (f"COMMENT ON VIEW {staging} IS 'Dòng đã kiểm tra của biểu mẫu "
+                               f"\"{_comment(schema.title)}\", mỗi dòng đúng như tệp đã nộp (lấy từ {fact}, "
+                               f"không kể phiên bản). Hạt: lần nộp × dòng Excel.';")
+        out += [f"-- {schema.title}",
+                *_table_sql(con, fact, f"{fact_name}__009"),
+                f"INSERT INTO core.{fact_name}__009 SELECT * FROM {fact};",
+                f"DROP TABLE {fact};",
+                f"ALTER TABLE core.{fact_name}__009 RENAME TO {fact_name};",
+                *_comments(con, fact, "TABLE"),
+                f"DROP TABLE {staging};",
+                f"CREATE VIEW {staging} AS SELECT {', '.join(staging_columns)} FROM {fact};",
+                *staging_comments,
+                ""]
+    return "\n".join(out)

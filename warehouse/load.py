@@ -85,6 +85,12 @@ def _columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
     return _COLUMNS[qualified]
 
 
+def _is_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema_name, table = qualified.split(".")
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                       "AND schema_name = ? AND table_name = ?", [schema_name, table]).fetchone()[0] > 0
+
+
 def _catalogue_columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
     schema_name, table = qualified.split(".")
     return [c for (c,) in con.execute(
@@ -103,10 +109,12 @@ def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submissi
     fields = [f.name for f in schema.fields if f.name in typed.columns]
     con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT __row AS source_row, {', '.join(fields)}, "
                 f"$sid AS submission_id FROM {typed.name}".replace("$sid", _quote(submission["submission_id"])))
-    staging_cols = [c for c in _columns(con, f"staging.{schema.name}") if c in ("source_row", "submission_id", *fields)]
     try:
-        con.execute(f"INSERT INTO staging.{schema.name} ({', '.join(staging_cols)}) "
-                    f"SELECT {', '.join(staging_cols)} FROM incoming")
+        if _is_table(con, f"staging.{schema.name}"):   # else a view of the fact table (migration 009)
+            staging_cols = [c for c in _columns(con, f"staging.{schema.name}")
+                            if c in ("source_row", "submission_id", *fields)]
+            con.execute(f"INSERT INTO staging.{schema.name} ({', '.join(staging_cols)}) "
+                        f"SELECT {', '.join(staging_cols)} FROM incoming")
         fact = fact_table(schema.name)
         fact_cols = _columns(con, fact)
         values = [c for c in fields if c in fact_cols]

@@ -122,7 +122,7 @@ def test_parsing_does_no_io(parsed):
 
 def test_ingest_dag_shape(parsed):
     dag = parsed["dags"]["portal_ingest"]
-    assert dag["tasks"] == ["process", "publish", "refresh_superset"]
+    assert dag["tasks"] == ["data_docs", "process", "publish", "refresh_superset"]
     assert dag["max_active_runs"] == 1
     assert dag["catchup"] is False
     # Event-driven: scheduled on an asset (the inbox watcher), never on a clock.
