@@ -74,13 +74,18 @@ def plain_sql(f: Field) -> tuple[str, str] | None:
 
 @dataclass
 class Typed:
-    """A file's typed data rows: temporary table ``name`` of ``con`` with
-    ``__row`` (Excel row) and one column per field the file has."""
+    """A file's typed data rows: temporary view ``name`` of ``con`` with
+    ``__row`` (Excel row) and one column per field the file has.
+
+    A view over the raw records, not a copy: each typed column is a CASE over
+    the distinct raw values (or a join when there are many), computed only
+    for the columns a query asks for, and once by the load itself."""
     con: object
     name: str
     count: int
     columns: tuple[str, ...]                                     # the fields, in file order
     failed: set[tuple[int, str]] = field(default_factory=set)   # cells already reported
+    owned: list[str] = field(default_factory=list)               # temporary tables the view reads
 
     def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The rows as a DataFrame of Python values (dates as datetime.date),
@@ -98,7 +103,9 @@ class Typed:
         return row[0] if row else None
 
     def drop(self) -> None:
-        self.con.execute(f"DROP TABLE IF EXISTS {self.name}")
+        self.con.execute(f"DROP VIEW IF EXISTS {self.name}")
+        for table in self.owned:
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 _INT64 = (-(2 ** 63), 2 ** 63 - 1)
@@ -166,45 +173,63 @@ def literal(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _answers(con, table: RawTable, index: int, f: Field, header_row: int, plain) -> Answers:
-    """Python's answers for column ``index``: every dictionary entry of a coded
-    column; for a text column, only its distinct values that are not plain."""
-    if table.coded:
-        values = table.dictionaries[index]
-        return parse_distinct(f, list(range(len(values))), values)
-    column = f"c{index}"
-    # Distinct values first, then the plain test on each (MATERIALIZED keeps
-    # DuckDB from pushing the regex below the DISTINCT, onto every row).
-    needs_python = "true" if plain is None else f"v = '' OR NOT ({on(plain[0], 'v')})"
-    keys = [v for (v,) in con.execute(
-        f"WITH d AS MATERIALIZED (SELECT DISTINCT {column} AS v FROM {table.name} WHERE rowid >= {header_row}) "
-        f"SELECT v FROM d WHERE v IS NOT NULL AND ({needs_python})").fetchall()]
-    return parse_distinct(f, keys, keys)
+def _distinct_text(table: RawTable, wanted: dict[int, str], header_row: int) -> dict[int, list]:
+    """For each text column index, its distinct values below the header that
+    satisfy a condition (``@c`` marks the column), in one pass over the table:
+    one query of many aggregates costs far less than a query per column."""
+    if not wanted:
+        return {}
+    aggregates = [f"list(DISTINCT c{i}) FILTER (WHERE c{i} IS NOT NULL AND ({on(condition, f'c{i}')}))"
+                  for i, condition in wanted.items()]
+    found = table.con.execute(f"SELECT {', '.join(aggregates)} FROM {table.name} "
+                              f"WHERE rowid >= {header_row}").fetchone()
+    return {i: values or [] for i, values in zip(wanted, found)}
 
 
-def _blank_keys(con, table: RawTable, index: int, answers: Answers | None, header_row: int) -> list:
-    """The keys of column ``index`` whose cell is blank (NULL aside)."""
+def _all_answers(schema: DatasetSchema, header, table: RawTable) -> tuple[dict[int, Answers], dict[int, list]]:
+    """Python's answers for each mapped column (every dictionary entry of a
+    coded column; for a text column, only its distinct values that are not
+    plain), and the blank keys of every column (NULL aside)."""
+    answers, blanks = {}, {}
     if table.coded:
-        return [code for code, v in enumerate(table.dictionaries[index]) if _is_blank(v)]
-    if answers is not None:       # a mapped column: blank text is never plain, so it is among the answers
-        return [k for k in answers.keys if _is_blank(k)]
-    column = f"c{index}"
-    return [v for (v,) in con.execute(f"SELECT DISTINCT {column} FROM {table.name} WHERE rowid >= {header_row} "
-                                      f"AND {on(BLANK_TEXT, column)} AND {column} IS NOT NULL").fetchall()]
+        for name, index in header.columns.items():
+            values = table.dictionaries[index]
+            answers[index] = parse_distinct(schema.field(name), list(range(len(values))), values)
+        for index, values in enumerate(table.dictionaries):
+            blanks[index] = [code for code, v in enumerate(values) if _is_blank(v)]
+        return answers, blanks
+    wanted = {}
+    for name, index in header.columns.items():
+        plain = plain_sql(schema.field(name))
+        wanted[index] = "true" if plain is None else f"@c = '' OR NOT ({plain[0]})"
+    for index in range(table.width):
+        if index not in wanted:      # an unmapped column only matters for telling blank rows
+            wanted[index] = BLANK_TEXT
+    found = _distinct_text(table, wanted, header.row)
+    for name, index in header.columns.items():
+        answers[index] = parse_distinct(schema.field(name), found[index], found[index])
+    for index in range(table.width):
+        # Blank text is never plain, so a mapped column's blanks are among its answers.
+        blanks[index] = [k for k in found[index] if _is_blank(k)]
+    return answers, blanks
 
 
 def type_cells(schema: DatasetSchema, header, table: RawTable, errors: list[ErrorRecord]) -> Typed:
-    """The typed data rows of ``table`` below its header (blank rows dropped)
-    as a new temporary table, with an error for every cell that does not
-    parse; those cells are NULL in the table and listed in ``Typed.failed``
-    so that later checks do not report them twice."""
+    """The typed data rows of ``table`` below its header (blank rows dropped),
+    as a temporary view that owns ``table`` from now on, with an error for
+    every cell that does not parse; those cells are NULL in the view and
+    listed in ``Typed.failed`` so that later checks do not report them twice."""
     con = table.con
-    select, joins, temporary, answered = ["CAST(r.rowid + 1 AS INTEGER) AS __row"], [], [], {}
+    answered, blanks = _all_answers(schema, header, table)
+    failed: set[tuple[int, str]] = set()
+    for name, index in header.columns.items():
+        _report_problems(con, table, header, schema.field(name), index, answered[index], failed, errors)
+    select, joins, owned = ["CAST(r.rowid + 1 AS INTEGER) AS __row"], [], [table.name]
     for name, index in header.columns.items():
         f = schema.field(name)
         column, sql_type = f"r.c{index}", SQL_TYPES[f.type]
         plain = None if table.coded else plain_sql(f)
-        answers = answered[index] = _answers(con, table, index, f, header.row, plain)
+        answers = answered[index]
         otherwise = on(plain[1], column) if plain else f"NULL::{sql_type}"
         if not answers.keys:
             expression = otherwise
@@ -223,29 +248,22 @@ def type_cells(schema: DatasetSchema, header, table: RawTable, errors: list[Erro
                             f"CAST(typed AS {sql_type}) AS typed FROM __answers")
             finally:
                 con.unregister("__answers")
-            alias = f"d{len(temporary)}"
-            temporary.append(dictionary)
+            alias = f"d{len(owned)}"
+            owned.append(dictionary)
             joins.append(f"LEFT JOIN {dictionary} {alias} ON {alias}.key = {column}")
             expression = f"CASE WHEN {alias}.key IS NULL THEN {otherwise} ELSE {alias}.typed END"
         select.append(f"{expression} AS {name}")
     filled = []
     for index in range(table.width):
-        blank = _blank_keys(con, table, index, answered.get(index), header.row)
+        blank = blanks[index]
         filled.append(f"(r.c{index} IS NOT NULL" +
                       (f" AND r.c{index} NOT IN ({', '.join(map(literal, blank))}))" if blank else ")"))
     typed = _table_name("typed")
-    try:
-        con.execute(f"""CREATE TEMP TABLE {typed} AS
-                        SELECT {', '.join(select)} FROM {table.name} r {' '.join(joins)}
-                        WHERE r.rowid >= {header.row} AND ({' OR '.join(filled)})""")
-    finally:
-        for dictionary in temporary:
-            con.execute(f"DROP TABLE {dictionary}")
-    result = Typed(con, typed, con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0],
-                   columns=tuple(header.columns))
-    for name, index in header.columns.items():
-        _report_problems(con, table, header, schema.field(name), index, answered[index], result, errors)
-    return result
+    con.execute(f"""CREATE TEMP VIEW {typed} AS
+                    SELECT {', '.join(select)} FROM {table.name} r {' '.join(joins)}
+                    WHERE r.rowid >= {header.row} AND ({' OR '.join(filled)})""")
+    count = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0]
+    return Typed(con, typed, count, columns=tuple(header.columns), failed=failed, owned=owned)
 
 
 def _in(keys: list) -> str:
@@ -253,7 +271,9 @@ def _in(keys: list) -> str:
 
 
 def _report_problems(con, table: RawTable, header, f: Field, index: int, answers: Answers,
-                     result: Typed, errors: list[ErrorRecord]) -> None:
+                     failed: set, errors: list[ErrorRecord]) -> None:
+    """An error for each cell whose value did not parse, and for each
+    ambiguous date; the ambiguous ones become NULL in ``answers``."""
     letter = column_letter(index)
     where = dict(column=letter, field=f.name, field_title=f.title)
     raw_of = dict(zip(answers.keys, answers.raw))
@@ -263,7 +283,7 @@ def _report_problems(con, table: RawTable, header, f: Field, index: int, answers
         problem_of = dict(zip(answers.keys, answers.problem))
         for number, key in con.execute(f"SELECT rowid + 1, c{index} {cells}{_in(failing)} ORDER BY rowid").fetchall():
             errors.append(make_error(problem_of[key], row=number, value=raw_of[key], **where))
-            result.failed.add((number, f.name))
+            failed.add((number, f.name))
     month_first_keys = answers.keys_where(answers.month_only)
     if not month_first_keys:
         return
@@ -277,6 +297,5 @@ def _report_problems(con, table: RawTable, header, f: Field, index: int, answers
     for number, key in ambiguous:
         errors.append(make_error("date-ambiguous", row=number, value=raw_of[key],
                                  detail=f" (dòng {month_first} của cột này ghi tháng trước ngày)", **where))
-        result.failed.add((number, f.name))
-    con.execute(f"UPDATE {result.name} SET {f.name} = NULL WHERE __row IN "
-                f"(SELECT rowid + 1 {cells}{_in(swappable)})")
+        failed.add((number, f.name))
+    answers.typed = [None if flag else t for t, flag in zip(answers.typed, answers.swappable)]

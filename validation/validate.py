@@ -139,9 +139,10 @@ def _prepare(request: Request, registry: Registry, today: dt.date, con):
         if header is None:
             return report, None
         report.header_columns = header.columns
-        report.typed = type_cells(schema, header, table, report.errors)
+        report.typed = type_cells(schema, header, table, report.errors)   # owns the raw table now
     finally:
-        table.drop()
+        if report.typed is None:
+            table.drop()
     if report.typed.count == 0:
         report.errors.append(make_error("no-data-rows"))
         return report, None
