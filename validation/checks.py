@@ -106,12 +106,27 @@ def rows_matching(typed, cols: list[str], combos: list[tuple]) -> list[tuple[int
         con.unregister("__wanted")
 
 
+def combinations(schema: DatasetSchema) -> list[tuple[str, ...]]:
+    """The column sets whose distinct values the checks below judge (fetched
+    for all of them in one pass, see Typed.prefetch)."""
+    sets = [(g,) for g in schema.period_key] + [("district_code",)]
+    for f in schema.fields:
+        if f.type == "area_name" and f.code_field:
+            sets.append((f.name, f.code_field))
+        if f.type == "area_name" and f.parent_field:
+            sets.append((f.name, f.parent_field))
+        if f.own_district or f.not_in_future:
+            sets.append((f.name,))
+        if f.within_days:
+            sets.append((f.name, f.within_days_of))
+    return sets
+
+
 def _rows_where(typed, cols: list[str], judge) -> Iterator[tuple[int, tuple, dict]]:
     """(row, values, verdict) for each row the judge flags, in row order. The
     judge sees each distinct combination of non-blank values once, so a
     million rows cost one DISTINCT in DuckDB."""
-    combos = typed.con.execute(f"SELECT DISTINCT {', '.join(cols)} FROM {typed.name} "
-                               f"WHERE {' AND '.join(c + ' IS NOT NULL' for c in cols)}").fetchall()
+    combos = [c for c in typed.distinct(cols) if None not in c]
     verdicts = [(combo, verdict) for combo in combos if (verdict := judge(*combo))]
     for number, index in rows_matching(typed, cols, [combo for combo, _ in verdicts]):
         combo, verdict = verdicts[index]
@@ -193,11 +208,13 @@ def check_period(schema: DatasetSchema, header: HeaderMap, typed,
             continue
         # The value most rows agree on is the file's period (the smallest of
         # equally common ones); the others stand out.
-        found = typed.con.execute(f"SELECT {name} FROM {typed.name} WHERE {name} IS NOT NULL "
-                                  f"GROUP BY {name} ORDER BY count(*) DESC, {name} LIMIT 1").fetchone()
-        if found is None:
+        values = [v for (v,) in typed.distinct([name]) if v is not None]
+        if len(values) > 1:
+            values = [typed.con.execute(f"SELECT {name} FROM {typed.name} WHERE {name} IS NOT NULL GROUP BY "
+                                        f"{name} ORDER BY count(*) DESC, {name} LIMIT 1").fetchone()[0]]
+        if not values:
             continue
-        expected = found[0]
+        expected = values[0]
         f = schema.field(name)
         for number, (value,), _ in _rows_where(typed, [name], lambda v: v != expected):
             yield make_error("mixed-period", row=number, column=header.letter(name), field=name,
@@ -221,8 +238,7 @@ def check_coverage(schema: DatasetSchema, header: HeaderMap, typed,
                    registry: Registry) -> Iterator[ErrorRecord]:
     if schema.coverage != "every_district" or "district_code" not in header.columns:
         return
-    present = {code for (code,) in typed.con.execute(
-        f"SELECT DISTINCT district_code FROM {typed.name} WHERE district_code IS NOT NULL").fetchall()}
+    present = {code for (code,) in typed.distinct(["district_code"]) if code is not None}
     missing = [d for d in registry.districts if d.area_code not in present]
     if missing and present:
         yield make_error("missing-district",

@@ -167,24 +167,30 @@ class Failure:
     value: tuple                 # one value per column; (None,) for a blank cell
 
 
+def domain_columns(schema: DatasetSchema) -> tuple[list[tuple[str, ...]], list[str]]:
+    """What the domain frame needs of each file: the distinct values of these
+    column sets, and only the blankness (plus an example) of these fields."""
+    sets = [(f.name,) for f in schema.fields if _checks_values(f)] + [tuple(r.fields) for r in schema.rules]
+    return sets, [f.name for f in schema.fields if not _checks_values(f)]
+
+
 def _distinct(typed_tables: list, columns: list[str], values_matter: bool) -> list[tuple]:
     """The distinct values (tuples) of ``columns`` over the batch's files that
     hold them all. When only blankness matters, one non-blank value stands for
     all, plus the blank one if any."""
-    present = [t for t in typed_tables if all(c in t.columns for c in columns)]
-    if not present:
-        return []
-    if not values_matter:
-        column, found = columns[0], set()
-        for t in present:
-            has_null, example = t.con.execute(f"SELECT bool_or({column} IS NULL), "
-                                              f"any_value({column}) FROM {t.name}").fetchone()
-            found |= {(None,)} if has_null else set()
-            found |= {(example,)} if example is not None else set()
-        return sorted(found, key=lambda v: v[0] is not None)
-    listed = ", ".join(columns)
-    union = " UNION ".join(f"SELECT DISTINCT {listed} FROM {t.name}" for t in present)
-    return present[0].con.execute(union).fetchall()
+    found: dict[tuple, None] = {}
+    for t in typed_tables:
+        if not all(c in t.columns for c in columns):
+            continue
+        if values_matter:
+            found.update(dict.fromkeys(t.distinct(columns)))
+        else:
+            has_blank, example = t.presence(columns[0])
+            found.update(dict.fromkeys([(None,)] if has_blank else []))
+            found.update(dict.fromkeys([(example,)] if example is not None else []))
+    if not values_matter:      # one non-blank example stands for all the batch's values
+        return [v for v in found if v == (None,)] + [v for v in found if v != (None,)][:1]
+    return list(found)
 
 
 def domain_frame(schema: DatasetSchema, typed_tables: list) -> tuple[pd.DataFrame, dict[str, list[tuple]]]:

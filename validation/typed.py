@@ -86,6 +86,39 @@ class Typed:
     columns: tuple[str, ...]                                     # the fields, in file order
     failed: set[tuple[int, str]] = field(default_factory=set)   # cells already reported
     owned: list[str] = field(default_factory=list)               # temporary tables the view reads
+    _distinct: dict = field(default_factory=dict, repr=False)
+    _presence: dict = field(default_factory=dict, repr=False)
+
+    def prefetch(self, sets, presence=()) -> None:
+        """Fetch in ONE pass over the rows the distinct values of each column
+        set in ``sets`` (tuples of field names) and, for each field in
+        ``presence``, only whether it is ever blank and one value it takes.
+        The table checks and the GX domain then ask for them at no cost."""
+        todo = [c for c in dict.fromkeys(map(tuple, sets))
+                if c not in self._distinct and all(n in self.columns for n in c)]
+        asked = [n for n in dict.fromkeys(presence) if n not in self._presence and n in self.columns]
+        parts = [f"list(DISTINCT {c[0]})" if len(c) == 1 else
+                 "list(DISTINCT {" + ", ".join(f"'{n}': {n}" for n in c) + "})" for c in todo]
+        parts += [f"bool_or({n} IS NULL), any_value({n})" for n in asked]
+        if not parts:
+            return
+        found = iter(self.con.execute(f"SELECT {', '.join(parts)} FROM {self.name}").fetchone())
+        for c in todo:
+            values = next(found) or []
+            self._distinct[c] = [(v,) for v in values] if len(c) == 1 else [tuple(v.values()) for v in values]
+        for n in asked:
+            self._presence[n] = (bool(next(found)), next(found))
+
+    def distinct(self, columns) -> list[tuple]:
+        """The distinct combinations of ``columns`` (blanks included, as None)."""
+        columns = tuple(columns)
+        self.prefetch([columns])
+        return self._distinct[columns]
+
+    def presence(self, column: str) -> tuple[bool, object]:
+        """(whether the field is ever blank, one value it takes or None)."""
+        self.prefetch((), [column])
+        return self._presence[column]
 
     def frame(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The rows as a DataFrame of Python values (dates as datetime.date),

@@ -20,6 +20,7 @@ from ingest.schema import DatasetSchema, all_schemas, load_schema
 from ingest.settings import TIMEZONE
 from validation import checks
 from validation.errors import ErrorRecord, make_error
+from validation.gx_suite import domain_columns
 from validation.typed import Typed, type_cells
 
 
@@ -147,6 +148,9 @@ def _prepare(request: Request, registry: Registry, today: dt.date, con):
         report.errors.append(make_error("no-data-rows"))
         return report, None
     typed, unit = report.typed, registry.unit(report.unit)
+    # Every distinct value the table checks and GX look at, in one pass over the rows.
+    sets, presence = domain_columns(schema)
+    typed.prefetch(sets + checks.combinations(schema), presence)
     report.errors.extend(checks.check_duplicates(schema, typed))
     report.errors.extend(checks.check_areas(schema, header, typed, registry, unit))
     report.errors.extend(checks.check_period(schema, header, typed, today))
