@@ -104,3 +104,47 @@ def test_pipeline_file_dropped_without_portal_submit_is_claimed(portal_home, sam
     os.utime(dropped, (0, 0))  # settled long ago
     result = run_once(portal_home)
     assert len(result["loaded"]) == 1 and not dropped.exists()
+
+
+def test_pipeline_data_docs_are_rendered_after_the_load_from_the_kept_result(portal_home, sample_file):
+    """process_spool only keeps the GX result; the Data Docs step renders it
+    (and nothing is left pending)."""
+    from ingest.pipeline import build_datadocs, claim_inbox, process_spool
+    from validation.datadocs import PENDING_DIR
+
+    sid = inbox.submit(portal_home, sample_file(), "SYT")
+    claim_inbox(portal_home)
+    assert process_spool(portal_home)["loaded"] == [sid]
+    pending = sorted((portal_home.datadocs / PENDING_DIR).glob("*.json"))
+    assert [p.name for p in pending] == [f"{sid}__epidemic_situation_by_district.json"]
+    assert not (portal_home.datadocs / "index.html").exists()
+    assert build_datadocs(portal_home) == 1
+    assert (portal_home.datadocs / "index.html").exists()
+    assert list((portal_home.datadocs / PENDING_DIR).glob("*.json")) == []
+    pages = list((portal_home.datadocs / "validations").rglob("*.html"))
+    assert any(sid in str(p) for p in pages)
+
+
+def test_pipeline_fact_rows_keep_their_grain_and_staging_is_the_fact_table(portal_home, sample_file):
+    """Migration 009 dropped the row-key index: the loader alone keeps one
+    row per (submission, Excel row), and staging shows exactly those rows."""
+    import duckdb
+
+    from ingest.schema import all_schemas
+    from warehouse.load import fact_table
+
+    sids = [inbox.submit(portal_home, sample_file(dataset="case_line_list", unit="TTYT-DONGSON", slot="08:00"),
+                   "TTYT-DONGSON"), inbox.submit(portal_home, sample_file(), "SYT")]
+    assert sorted(run_once(portal_home)["loaded"]) == sorted(sids)
+    con = duckdb.connect(str(portal_home.warehouse_path), read_only=True)
+    try:
+        for name in all_schemas():
+            table = fact_table(name)
+            grain = "submission_id, source_row" if name != "epidemic_situation_by_district" else \
+                "submission_id, district_code"
+            rows, keys = con.execute(f"SELECT count(*), count(DISTINCT ({grain})) FROM {table}").fetchone()
+            assert rows == keys, table
+        assert con.execute("SELECT count(*) FROM staging.case_line_list").fetchone()[0] == \
+            con.execute("SELECT count(*) FROM core.fact_case_line_list").fetchone()[0] > 0
+    finally:
+        con.close()
