@@ -156,11 +156,12 @@ def columnize(records) -> tuple[list[Column], np.ndarray]:
     gc.disable()          # the collector rescans every chunk's lists: twice the time for nothing
     try:
         while block := list(itertools.islice(records, CHUNK_RECORDS)):
-            widths.append(np.fromiter(map(len, block), dtype=np.int32, count=len(block)))
-            for index, cells in enumerate(itertools.zip_longest(*block, fillvalue=None)):
+            lengths = np.fromiter(map(len, block), dtype=np.int32, count=len(block))
+            widths.append(lengths)
+            for index, cells in enumerate(_transpose(block, lengths)):
                 if index == len(chunks):                      # a column first seen in this chunk
                     chunks.append([(np.full(done, -1, dtype=np.int64), np.empty(0, dtype=object))])
-                chunks[index].append(_factorize(np.array(cells, dtype=object)))
+                chunks[index].append(_factorize(cells))
             for index in range(max(map(len, block), default=0), len(chunks)):
                 chunks[index].append((np.full(len(block), -1, dtype=np.int64), np.empty(0, dtype=object)))
             done += len(block)
@@ -168,6 +169,17 @@ def columnize(records) -> tuple[list[Column], np.ndarray]:
         if enabled:
             gc.enable()
     return [_merge(parts) for parts in chunks], (np.concatenate(widths) if widths else np.zeros(0, np.int32))
+
+
+def _transpose(block: list[list], lengths: np.ndarray):
+    """The columns of a block of records. Records of one width (every row a
+    workbook gives) go through one 2-D array, cheaper than zip_longest;
+    ragged ones (a hand-edited CSV) are padded with None."""
+    if len(block) and lengths.min() == lengths.max() > 0:
+        grid = np.empty((len(block), int(lengths[0])), dtype=object)
+        grid[:] = block
+        return (grid[:, i] for i in range(grid.shape[1]))
+    return (np.array(cells, dtype=object) for cells in itertools.zip_longest(*block, fillvalue=None))
 
 
 def _merge(parts: list[tuple[np.ndarray, np.ndarray]]) -> Column:
@@ -205,6 +217,8 @@ def _factorize(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     import pandas as pd
 
     local, uniques = pd.factorize(cells)
+    if pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+        return local, uniques         # text only (checked at C speed): no TRUE to tell from a 1
     if any(type(v) is not str and (v is True or v is False or v == 0 or v == 1) for v in uniques):
         # A TRUE may have been merged with a 1 (or FALSE with a 0): keep them apart.
         is_bool = np.fromiter((type(v) is bool for v in cells), dtype=bool, count=len(cells))
