@@ -86,6 +86,7 @@ class Typed:
     columns: tuple[str, ...]                                     # the fields, in file order
     failed: set[tuple[int, str]] = field(default_factory=set)   # cells already reported
     owned: list[str] = field(default_factory=list)               # temporary tables the view reads
+    materialized: bool = False                                    # a table, not a view (see type_cells)
     _distinct: dict = field(default_factory=dict, repr=False)
     _presence: dict = field(default_factory=dict, repr=False)
 
@@ -136,7 +137,7 @@ class Typed:
         return row[0] if row else None
 
     def drop(self) -> None:
-        self.con.execute(f"DROP VIEW IF EXISTS {self.name}")
+        self.con.execute(f"DROP {'TABLE' if self.materialized else 'VIEW'} IF EXISTS {self.name}")
         for table in self.owned:
             self.con.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -292,11 +293,21 @@ def type_cells(schema: DatasetSchema, header, table: RawTable, errors: list[Erro
         filled.append(f"(r.c{index} IS NOT NULL" +
                       (f" AND r.c{index} NOT IN ({', '.join(map(literal, blank))}))" if blank else ")"))
     typed = _table_name("typed")
-    con.execute(f"""CREATE TEMP VIEW {typed} AS
-                    SELECT {', '.join(select)} FROM {table.name} r {' '.join(joins)}
-                    WHERE r.rowid >= {header.row} AND ({' OR '.join(filled)})""")
+    rows = f"""SELECT {', '.join(select)} FROM {table.name} r {' '.join(joins)}
+               WHERE r.rowid >= {header.row} AND ({' OR '.join(filled)})"""
+    if joins:
+        # A column with many distinct values (a workbook's case ids) is typed
+        # by a join: do it once into a table rather than in every later query.
+        con.execute(f"CREATE TEMP TABLE {typed} AS {rows}")
+        for name in owned:
+            con.execute(f"DROP TABLE {name}")
+        owned, materialized = [], True
+    else:
+        con.execute(f"CREATE TEMP VIEW {typed} AS {rows}")
+        materialized = False
     count = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0]
-    return Typed(con, typed, count, columns=tuple(header.columns), failed=failed, owned=owned)
+    return Typed(con, typed, count, columns=tuple(header.columns), failed=failed, owned=owned,
+                 materialized=materialized)
 
 
 def _in(keys: list) -> str:

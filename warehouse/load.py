@@ -130,17 +130,22 @@ def load_dataset(con: duckdb.DuckDBPyConnection, schema: DatasetSchema, submissi
                     f"WHERE p.unit_code = $unit AND p.valid_to IS NULL AND {scope}")
         on = " AND ".join(f"i.{c} = p.{c}" for c in grain)
         same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM p.{c}" for c in values)
-        counts = con.execute(f"""
-            WITH p AS ({previous}), i AS (SELECT *, 1 AS is_new FROM incoming)
-            SELECT count(*) FILTER (WHERE p.was_open IS NULL),
-                   count(*) FILTER (WHERE i.is_new = 1 AND p.was_open = 1 AND NOT ({same})),
-                   count(*) FILTER (WHERE i.is_new = 1 AND p.was_open = 1 AND ({same})),
-                   count(*) FILTER (WHERE i.is_new IS NULL)
-            FROM i FULL JOIN p ON {on}""", params).fetchone()
+        superseding = con.execute(f"SELECT EXISTS ({previous})", params).fetchone()[0]
+        if superseding:
+            counts = con.execute(f"""
+                WITH p AS ({previous}), i AS (SELECT *, 1 AS is_new FROM incoming)
+                SELECT count(*) FILTER (WHERE p.was_open IS NULL),
+                       count(*) FILTER (WHERE i.is_new = 1 AND p.was_open = 1 AND NOT ({same})),
+                       count(*) FILTER (WHERE i.is_new = 1 AND p.was_open = 1 AND ({same})),
+                       count(*) FILTER (WHERE i.is_new IS NULL)
+                FROM i FULL JOIN p ON {on}""", params).fetchone()
+        else:      # a first statement for its period or keys: every row is new, nothing to close
+            counts = (typed.count, 0, 0, 0)
         withdrawn = counts[3]
         # Supersede, never overwrite: close the versions this file replaces.
-        con.execute(f"UPDATE {fact} AS p SET valid_to = $at WHERE p.unit_code = $unit "
-                    f"AND p.valid_to IS NULL AND {scope}", {**params, "at": submission["received_at"]})
+        if superseding:
+            con.execute(f"UPDATE {fact} AS p SET valid_to = $at WHERE p.unit_code = $unit "
+                        f"AND p.valid_to IS NULL AND {scope}", {**params, "at": submission["received_at"]})
         lineage = {"submission_id": "$sid", "unit_code": "$unit", "file_sha256": "$sha",
                    "received_at": "$at", "valid_from": "$at", "valid_to": "NULL"}
         targets = [c for c in fact_cols if c in lineage or c in ("source_row", *fields)]

@@ -115,9 +115,12 @@ def test_typed_plain_shortcut_gives_the_python_parsers_value(kind):
         assert parse_cell(kind, text) == (value, None), text
 
 
-def test_typed_view_matches_per_cell_parsing_for_a_coded_and_a_text_table(tmp_path):
+@pytest.mark.parametrize("case_limit", [typed.CASE_LIMIT, 0], ids=["inline CASE", "joined dictionary"])
+def test_typed_view_matches_per_cell_parsing_for_a_coded_and_a_text_table(tmp_path, monkeypatch, case_limit):
     """One sheet read both ways (codes from the Python reader, text from
-    DuckDB) types to the same rows."""
+    DuckDB) types to the same rows, whether a column's answers are inlined
+    or joined (a column with many distinct values)."""
+    monkeypatch.setattr(typed, "CASE_LIMIT", case_limit)
     from validation.checks import map_header
     from ingest.schema import load_schema
 
