@@ -146,6 +146,9 @@ _INT64 = (-(2 ** 63), 2 ** 63 - 1)
 # Answers up to this many are inlined as a CASE expression (cheaper than a
 # hash join on a million rows); more go into a temporary table and a join.
 CASE_LIMIT = 64
+# Up to this many records, the typed rows are copied into a table at once
+# (the daily district files); beyond it they stay a view over the raw records.
+SMALL_FILE_ROWS = 50_000
 
 
 def _is_blank(value) -> bool:
@@ -295,9 +298,10 @@ def type_cells(schema: DatasetSchema, header, table: RawTable, errors: list[Erro
     typed = _table_name("typed")
     rows = f"""SELECT {', '.join(select)} FROM {table.name} r {' '.join(joins)}
                WHERE r.rowid >= {header.row} AND ({' OR '.join(filled)})"""
-    if joins:
+    if joins or table.count <= SMALL_FILE_ROWS:
         # A column with many distinct values (a workbook's case ids) is typed
         # by a join: do it once into a table rather than in every later query.
+        # A small file too: copying it is cheaper than re-planning its CASEs.
         con.execute(f"CREATE TEMP TABLE {typed} AS {rows}")
         for name in owned:
             con.execute(f"DROP TABLE {name}")
