@@ -71,35 +71,7 @@ def publish(settings: Settings) -> list[str]:
 
 
 def refresh_superset(settings: Settings, tables: list[str]) -> list[str]:
-    """Ask Superset to refresh `tables`; warn and carry on if it is absent
-    (the pattern of dags/portal_ingest.py: the serving file is already
-    swapped, so dashboards read the new figures on their next query)."""
-    import json
+    """Ask Superset to refresh the compliance tables (dashboards/refresh.py)."""
+    from dashboards.refresh import refresh_tables
 
-    import requests
-
-    if not tables:
-        return []
-    try:
-        creds = json.loads(settings.credentials_path.read_text(encoding="utf-8"))
-        user, password = creds["superset_admin_user"], creds["superset_admin_password"]
-    except FileNotFoundError:
-        log.warning("Chưa có %s: bỏ qua làm mới Superset", settings.credentials_path)
-        return []
-    except (KeyError, ValueError) as exc:
-        log.warning("Tệp thông tin đăng nhập Superset không hợp lệ (%s): bỏ qua", exc)
-        return []
-    try:
-        from dashboards.superset import SupersetClient
-    except ImportError as exc:
-        log.warning("Chưa có mô-đun Superset (%s): bỏ qua làm mới", exc)
-        return []
-    try:
-        client = SupersetClient(settings.superset_url, user, password)
-        client.login()
-        refreshed = list(client.refresh_datasets(tables))
-    except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-        log.warning("Không kết nối được Superset tại %s (%s): bỏ qua", settings.superset_url, exc)
-        return []
-    log.info("Đã làm mới %d bảng tuân thủ trên Superset: %s", len(refreshed), refreshed)
-    return refreshed
+    return refresh_tables(settings, tables)

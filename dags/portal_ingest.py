@@ -66,41 +66,6 @@ critical path.
 """
 
 
-def _refresh_superset(settings, tables: list[str]) -> list[str]:
-    """Ask Superset to refresh ``tables``; warn and carry on if it is absent."""
-    import json
-
-    import requests
-
-    if not tables:
-        return []
-    try:
-        creds = json.loads(settings.credentials_path.read_text(encoding="utf-8"))
-        user, password = creds["superset_admin_user"], creds["superset_admin_password"]
-    except FileNotFoundError:
-        log.warning("Chưa có %s: bỏ qua làm mới Superset", settings.credentials_path)
-        return []
-    except (KeyError, ValueError) as exc:
-        log.warning("Tệp thông tin đăng nhập Superset không hợp lệ (%s): bỏ qua", exc)
-        return []
-    try:
-        from dashboards.superset import SupersetClient
-    except ImportError as exc:
-        log.warning("Chưa có mô-đun Superset (%s): bỏ qua làm mới", exc)
-        return []
-    try:
-        client = SupersetClient(settings.superset_url, user, password)
-        client.login()
-        refreshed = list(client.refresh_datasets(tables))
-    except (requests.ConnectionError, requests.Timeout, ConnectionError) as exc:
-        # Data is already loaded and published; dashboards read the new
-        # file on their next query even without this refresh.
-        log.warning("Không kết nối được Superset tại %s (%s): bỏ qua", settings.superset_url, exc)
-        return []
-    log.info("Đã làm mới %d bảng trên Superset: %s", len(refreshed), refreshed)
-    return refreshed
-
-
 @dag(
     dag_id="portal_ingest",
     schedule=[INBOX_ASSET],
@@ -163,7 +128,9 @@ def portal_ingest():
         from ingest.settings import load_settings
 
         settings = load_settings()
-        refreshed = _refresh_superset(settings, tables)
+        from dashboards.refresh import refresh_tables
+
+        refreshed = refresh_tables(settings, tables)
         # The serving file is swapped, so dashboards show the new figures on
         # their next query whether or not Superset's cache was refreshed.
         mark_published(settings, list(result.get("loaded") or []))

@@ -5,21 +5,14 @@ Each command's docstring is its --help, with an example.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from ingest.settings import load_settings
-
-
-class UsageError(click.UsageError):
-    exit_code = 2
-
-
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+from portal.cli_common import UsageError  # noqa: F401  (command modules import it from here)
+from portal.cli_common import echo_json as _echo_json
 
 
 def _check_unit_dataset(unit: str, dataset: str | None) -> tuple[str, str]:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 
 import click
+
+from portal.cli_common import echo_json as _echo_json
+from portal.cli_common import parse_date as _date
 
 STATUS_LABELS = {"on_time": "Đúng hạn", "late": "Trễ hạn", "missing": "Không cập nhật",
                  "rejected_only": "Chỉ có tệp bị từ chối", "pending": "Chưa đến hạn"}
@@ -17,25 +19,8 @@ FRESHNESS_LABELS = {"fresh": "Còn mới", "stale": "Quá hạn cập nhật", "
 TEXT_ROWS = 40
 
 
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
 def _plain(record) -> dict:
     return dataclasses.asdict(record) if dataclasses.is_dataclass(record) else dict(record)
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    from portal.cli import UsageError
-
-    if text is None:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise UsageError(f"{option}: không hiểu ngày '{text}'. Ví dụ hợp lệ: 2021-11-01 hoặc 01/11/2021.")
 
 
 def _as_of(text: str | None) -> dt.datetime:

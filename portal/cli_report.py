@@ -7,41 +7,15 @@ docstring is its --help, with an example."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import sys
 from pathlib import Path
 
 import click
 
-
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    from portal.cli import UsageError
-
-    if text is None:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise UsageError(f"{option}: không hiểu ngày '{text}'. Ví dụ hợp lệ: 2021-11-01 hoặc 01/11/2021.")
-
-
-def _moment(text: str | None) -> dt.datetime | None:
-    from portal.cli import UsageError
-    from warehouse.asof import parse_timestamp
-
-    if text is None:
-        return None
-    try:
-        return parse_timestamp(text)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+from portal.cli_common import echo_json as _echo_json
+from portal.cli_common import parse_date as _date
+from portal.cli_common import parse_moment as _moment
 
 
 def register(main: click.Group) -> None:

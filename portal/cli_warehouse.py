@@ -5,18 +5,15 @@ docstring is its --help, with an example."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
 import click
 
+from portal.cli_common import echo_json as _echo_json
+
 DEFAULT_DATASET = "epidemic_situation_by_district"
 TEXT_ROWS = 30   # rows per mart in text mode; --json gives them all
-
-
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _cell(value) -> str:

@@ -110,7 +110,7 @@ def _first_cell_paragraph(cell):
 def _grid(doc, headers, rows, widths_mm, numeric: set[int], size: float = 9, total_row: bool = False):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
+    from docx.shared import Pt
 
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"

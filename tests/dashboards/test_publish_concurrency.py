@@ -99,7 +99,7 @@ def test_publish_concurrency_answers_are_published_states(tmp_path, monkeypatch)
     port = free_port()
     settings = Settings(home=home, superset_url=f"http://127.0.0.1:{port}",
                         airflow_url="http://127.0.0.1:1")
-    from dags.portal_ingest import _refresh_superset  # after PORTAL_HOME: the DAG reads it on import
+    from dashboards.refresh import refresh_tables
 
     samples = tmp_path / "samples"
     first_day = dt.date.today() - dt.timedelta(days=LOADS // 2 + 10)
@@ -137,7 +137,7 @@ def test_publish_concurrency_answers_are_published_states(tmp_path, monkeypatch)
                 dataset, unit = others[index % len(others)]
                 submit_sample(settings, samples, dataset, unit, day)
                 state.swapping(index)
-                result = _run_dag_steps(settings, _refresh_superset)
+                result = _run_dag_steps(settings, refresh_tables)
                 state.swapped(index)
                 assert EPIDEMIC in result["datasets"], (index, result)
                 expected[index] = {c.id: duckdb_answers(settings.serving_path, c.sql) for c in charts}
