@@ -15,8 +15,10 @@ real pipeline published from one sample of every dataset, and for
     transaction that holds the lock while Superset inspects the DuckDB table)
     and invalidate their cache keys, in a loop;
   * a stalled writer: from ``--hold-at`` seconds on, a connection holds the
-    metadata DB's write lock for ``--hold`` seconds (longer than the 30 s busy
-    timeout), as a dataset refresh did on a loaded machine. This is the
+    metadata DB's write lock for ``--hold`` seconds, as a dataset refresh did
+    on a loaded machine. The default (75 s) outlasts SQLite's 30 s busy
+    timeout twice over, so that requests which start during the stall, not
+    only those caught by its start, have to give up waiting. This is the
     controlled form of what made requests fail under load; ``--hold 0`` runs
     without it.
 
@@ -31,8 +33,8 @@ answers, non-200 answers, error rate, throughput, p50/p95/max latency; the
 metadata errors in Superset's log; and whether the action log holds a row for
 every chart-data request. Ratios are against the baseline of the same run.
 
-  .venv/pipeline/bin/python bench/superset_metadata_stress.py [--seconds 150] [--threads 12]
-      [--hold 35] [--hold-at 40] [--only baseline|current] [--keep]
+  .venv/pipeline/bin/python bench/superset_metadata_stress.py [--seconds 180] [--threads 12]
+      [--hold 75] [--hold-at 40] [--only baseline|current] [--assets-rev HEAD] [--keep]
 """
 from __future__ import annotations
 
@@ -303,9 +305,9 @@ def print_report(results: list[dict], args: argparse.Namespace) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=150, help="length of the load per variant")
+    parser.add_argument("--seconds", type=float, default=180, help="length of the load per variant")
     parser.add_argument("--threads", type=int, default=12, help="concurrent chart-data clients")
-    parser.add_argument("--hold", type=float, default=35, help="seconds the stalled writer holds the lock (0: none)")
+    parser.add_argument("--hold", type=float, default=75, help="seconds the stalled writer holds the lock (0: none)")
     parser.add_argument("--hold-at", type=float, default=40, help="when the stalled writer takes the lock")
     parser.add_argument("--baseline-rev", default=DEFAULT_BASELINE_REV)
     parser.add_argument("--assets-rev", default="HEAD", help="commit whose dashboards/assets both variants import")
