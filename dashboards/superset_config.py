@@ -125,6 +125,8 @@ TALISMAN_CONFIG = {
 #     commits before it are rolled back (the metadata's truth - assets, roles -
 #     is re-applied from git by every `portal up`). Needs a local filesystem
 #     (WAL uses shared memory); on network storage use the scaled-out mode.
+#     A backup must take superset.db-wal too, or use `sqlite3 superset.db
+#     ".backup <file>"`: recent commits live in the -wal file until a checkpoint.
 #  2. A 30 s busy timeout set on every connection, whatever its URI says.
 #  3. Pooled connections (QueuePool, as SQLAlchemy 2 does for SQLite files)
 #     instead of SQLAlchemy 1.4's NullPool: no open/close and WAL setup per
@@ -187,6 +189,23 @@ def tune_metadata_connection(dbapi_connection, _connection_record=None) -> None:
         cursor.execute(f"PRAGMA synchronous = {METADATA_SQLITE_PRAGMAS['synchronous']}")
     finally:
         cursor.close()
+
+
+def _write_behind_tables() -> dict:
+    """The two tables the write-behind fills, as bare SQL constructs.
+
+    Not Superset's ORM models: the writer thread needs only the columns, and
+    must not depend on how far the app has imported its models.
+    """
+    from sqlalchemy import DateTime, Integer, String, Text, column, table
+
+    return {
+        "logs": table("logs", column("action", String), column("json", Text), column("dashboard_id", Integer),
+                      column("slice_id", Integer), column("duration_ms", Integer), column("referrer", String),
+                      column("user_id", Integer), column("dttm", DateTime)),
+        "cache_keys": table("cache_keys", column("cache_key", String), column("cache_timeout", Integer),
+                            column("datasource_uid", String), column("created_on", DateTime)),
+    }
 
 
 class _MetadataWriteBehind:
@@ -268,6 +287,12 @@ class _MetadataWriteBehind:
                 self._write(batch)
                 failures = 0
             except Exception as exc:  # noqa: BLE001 (any failure: keep the rows, retry)
+                if not self._transient(exc):
+                    # A row the database refuses for good (a log row whose user
+                    # was deleted meanwhile: foreign key) must not hold back the
+                    # others forever: write them one by one, drop the refused.
+                    self._write_each(batch, log)
+                    continue
                 failures += 1
                 with self._cond:
                     self._rows[:0] = batch
@@ -282,11 +307,28 @@ class _MetadataWriteBehind:
                             len(batch), type(exc).__name__, exc)
                 time.sleep(min(2 ** failures, 10))
 
-    def _write(self, batch: list[tuple[str, dict]]) -> None:
-        from superset.models.cache import CacheKey
-        from superset.models.core import Log
+    @staticmethod
+    def _transient(exc: Exception) -> bool:
+        """Lock timeouts and I/O errors (OperationalError) pass; constraint errors do not."""
+        from sqlalchemy.exc import OperationalError
 
-        tables = {"logs": Log.__table__, "cache_keys": CacheKey.__table__}
+        return isinstance(exc, OperationalError)
+
+    def _write_each(self, batch: list[tuple[str, dict]], log) -> None:
+        for index, item in enumerate(batch):
+            try:
+                self._write([item])
+            except Exception as exc:  # noqa: BLE001
+                if self._transient(exc):
+                    with self._cond:  # the rest waits for the next attempt
+                        self._rows[:0] = batch[index:]
+                    return
+                self.dropped += 1
+                log.warning("metadata write-behind: dropped a %s row the database refused (%s: %s)",
+                            item[0], type(exc).__name__, exc)
+
+    def _write(self, batch: list[tuple[str, dict]]) -> None:
+        tables = _write_behind_tables()
         by_table: dict[str, list[dict]] = {}
         for table, row in batch:
             by_table.setdefault(table, []).append(row)

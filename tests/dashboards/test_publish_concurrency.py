@@ -25,7 +25,8 @@ from ingest.settings import Settings
 LOADS = 50
 # Lines of Superset's log that mean its metadata DB failed (a 500 or a lost row).
 METADATA_FAILURES = ("disk I/O error", "DBEventLogger failed", "metadata write-behind full",
-                     "not written at exit", "committing the request's session failed")
+                     "row the database refused", "not written at exit",
+                     "committing the request's session failed")
 HAMMER_THREADS = 3
 SLOTS = ("08:00", "16:00")
 
