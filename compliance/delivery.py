@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compliance import notify
+from ingest.inbox import sha256_of
 from compliance.report import Produced, reports_root, text
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def deliver(settings, produced: Produced, *, resend: bool = False,
     smtp = smtp or notify.smtp_settings()
     book = ledger(settings)
     result = DeliveryResult(produced.period_key, produced.fingerprint, produced.folder)
-    files = {p.name: _sha256(p) for p in produced.attachments}
+    files = {p.name: sha256_of(p) for p in produced.attachments}
     with book.locked():
         due, earlier = [], set()
         for entry in book.entries():
@@ -149,14 +150,6 @@ def record_folder(settings, produced: Produced) -> None:
     with book.locked():
         if not book.sent(channel="folder", period=produced.period_key, fingerprint=produced.fingerprint):
             book.record(channel="folder", status="sent", period=produced.period_key, fingerprint=produced.fingerprint,
-                        recipient=str(produced.folder), files={p.name: _sha256(p) for p in produced.attachments})
+                        recipient=str(produced.folder), files={p.name: sha256_of(p) for p in produced.attachments})
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
